@@ -1,0 +1,6 @@
+import { IpgateError } from '../../errors.js';
+
+export async function run(argv: string[]): Promise<number> {
+  void argv;
+  throw new IpgateError('ERR_NOT_IMPLEMENTED', 'ipgate merge is not available yet');
+}

@@ -1,0 +1,47 @@
+/**
+ * CLI entry point. Each command lives in its own module under ./commands and is imported only when it
+ * runs, so `ipgate check` does not pay for the gateway's dependencies.
+ */
+import { reportError } from './output.js';
+
+type CommandModule = { run(argv: string[]): Promise<number> };
+
+const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<CommandModule> }>> = {
+  ranges: { summary: 'validate a range list, or show/set/add/remove/disable the ranges of a running gateway', load: () => import('./commands/ranges.js') },
+  check: { summary: 'check one address against a range list', load: () => import('./commands/check.js') },
+  merge: { summary: 'merge a range list losslessly into the fewest prefixes', load: () => import('./commands/merge.js') },
+  condense: { summary: 'condense a range list optimally to at most K prefixes', load: () => import('./commands/condense.js') },
+  serve: { summary: 'run the gateway', load: () => import('./commands/serve.js') },
+  whoami: { summary: 'ask a running gateway how it sees you', load: () => import('./commands/whoami.js') },
+  explain: { summary: 'ask a running gateway why an address is allowed or denied', load: () => import('./commands/explain.js') },
+  plan: { summary: 'plan the access paths of clients to an API server from a topology', load: () => import('./commands/plan.js') },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: ipgate <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'ipgate <command> --help' for a command's options.\n`;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    process.stdout.write('ipgate 0.1.0\n');
+    return 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    process.stderr.write(`ipgate: unknown command "${name}" (ERR_USAGE)\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (error) {
+    return reportError(error);
+  }
+}

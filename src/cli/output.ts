@@ -1,0 +1,20 @@
+/** How the CLI reports errors: user mistakes as one clear line with their code, never a stack trace. */
+import { IpgateError } from '../errors.js';
+
+/** Exit code for bad input or usage. */
+export const EXIT_USAGE = 2;
+
+export function reportError(error: unknown): number {
+  if (error instanceof IpgateError) {
+    const hint = error.suggestion === undefined ? '' : `\n  suggestion: ${error.suggestion}`;
+    process.stderr.write(`ipgate: ${error.message} (${error.code})${hint}\n`);
+    return EXIT_USAGE;
+  }
+  // Not a user mistake: an internal failure, shown in full so it can be reported.
+  process.stderr.write(`ipgate: internal error (ERR_INTERNAL): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 70;
+}
+
+export function writeJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,28 @@
+/**
+ * The access profile: AKS's "API server authorized IP ranges" model.
+ * - `authorizedIpRanges`: CIDRs or bare addresses allowed to connect. Empty = feature disabled (everyone).
+ *   `0.0.0.0/32` alone = only the egress addresses may connect.
+ * - `egressIpRanges`: the cluster's own outbound addresses, always allowed.
+ */
+export interface Profile {
+  readonly authorizedIpRanges: readonly string[];
+  readonly egressIpRanges: readonly string[];
+}
+
+/** Why a decision was made. */
+export type DecisionReason =
+  | 'disabled' //       authorizedIpRanges is empty: everyone is allowed
+  | 'authorized' //     an authorized range matched (`matched` names it)
+  | 'egress' //         an egress range matched (`matched` names it)
+  | 'egress-only' //    0.0.0.0/32 profile and the address is not an egress address
+  | 'not-authorized'; // no range matched
+
+export interface Verdict {
+  readonly allowed: boolean;
+  readonly reason: DecisionReason;
+  /** The entry that decided, as written in the profile. */
+  readonly matched?: string;
+}
+
+/** The sentinel that means "only the egress addresses" (AKS). */
+export const EGRESS_ONLY = '0.0.0.0/32';
