@@ -103,7 +103,8 @@ function parseIpv4Part(input: string, start: number, end: number): number {
     i++;
   }
   if (parts !== 4) {
-    fail('ERR_IPV4_SHORT', input, `Cannot parse ${quote(input.slice(start, end))} as an IPv4 address: it has ${parts} part${parts === 1 ? '' : 's'}; write all four octets (short forms like 127.1 are not accepted)`, start);
+    const part = start === 0 && end === input.length ? '' : ` (in ${quote(input)})`;
+    fail('ERR_IPV4_SHORT', input, `Cannot parse ${quote(input.slice(start, end))}${part} as an IPv4 address: it has ${parts} part${parts === 1 ? '' : 's'}; write all four octets (short forms like 127.1 are not accepted)`, start);
   }
   return value;
 }
@@ -230,7 +231,7 @@ export function parseAddress(text: string): Address {
   return unmapAddress(parseRaw(text, 0, text.length));
 }
 
-function parsePrefixLength(input: string, start: number, family: Family): number {
+function parsePrefixLength(input: string, start: number, family: Family, address: bigint): number {
   const text = input.slice(start);
   const max = BITS[family];
   if (text.length === 0) {
@@ -241,7 +242,10 @@ function parsePrefixLength(input: string, start: number, family: Family): number
     try {
       const mask = parseIpv4Part(input, start, input.length);
       const ones = Math.clz32(~mask >>> 0);
-      if (((mask << ones) >>> 0) === 0 || ones === 32) suggestion = `${input.slice(0, start)}${ones}`;
+      if (((mask << ones) >>> 0) === 0 || ones === 32) {
+        // The equivalent prefix length, on the network address when the address has host bits set.
+        suggestion = formatRange({ family: 4, network: address & ~hostMask(4, ones), prefix: ones });
+      }
     } catch {
       suggestion = undefined;
     }
@@ -274,7 +278,7 @@ export function parseRange(text: string): Range {
   const end = slash < 0 ? text.length : slash;
   if (end === 0) fail('ERR_ADDRESS_SYNTAX', text, `Cannot parse ${quote(text)} as an IP range: the address before "/" is missing`, 0);
   const raw = parseRaw(text, 0, end);
-  const prefix = slash < 0 ? BITS[raw.family] : parsePrefixLength(text, slash + 1, raw.family);
+  const prefix = slash < 0 ? BITS[raw.family] : parsePrefixLength(text, slash + 1, raw.family, raw.value);
   if (text.indexOf('/', slash + 1) >= 0 && slash >= 0) {
     fail('ERR_PREFIX_LENGTH', text, `Cannot parse ${quote(text)} as a range: more than one "/"`, text.indexOf('/', slash + 1));
   }

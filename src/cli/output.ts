@@ -7,7 +7,11 @@ export const EXIT_USAGE = 2;
 export function reportError(error: unknown): number {
   if (error instanceof IpgateError) {
     const hint = error.suggestion === undefined ? '' : `\n  suggestion: ${error.suggestion}`;
-    process.stderr.write(`ipgate: ${error.message} (${error.code})${hint}\n`);
+    // The code goes on the first line, so a multi-line message still starts with what it is.
+    const newline = error.message.indexOf('\n');
+    const first = newline < 0 ? error.message : error.message.slice(0, newline);
+    const rest = newline < 0 ? '' : error.message.slice(newline);
+    process.stderr.write(`ipgate: ${first} (${error.code})${rest}${hint}\n`);
     return EXIT_USAGE;
   }
   // Not a user mistake: an internal failure, shown in full so it can be reported.

@@ -1,11 +1,27 @@
-import type { Profile } from './profile.js';
+/**
+ * Validation of an access profile against a target: `ipgate` (IPv4 and IPv6, any number of entries, private
+ * ranges allowed) or `aks` (exactly what AKS accepts). Every problem is reported at once; each rule is a
+ * small function below. Duplicate entries are warnings: they change nothing about who may connect, but they
+ * still count against AKS's 200-entry limit and usually mean a list was pasted twice.
+ */
+import { IpgateError } from '../errors.js';
+import { parseRange } from '../cidr/parse.js';
+import { formatRange } from '../cidr/format.js';
+import type { Range } from '../cidr/types.js';
+import { EGRESS_ONLY, type Profile } from './profile.js';
+import { looksLikeServiceTag } from './service-tag.js';
+import { specialBlockOf } from './special-ranges.js';
 
 export type ValidationTarget = 'ipgate' | 'aks';
 
+export type ProfileField = 'authorizedIpRanges' | 'egressIpRanges';
+
 export interface ProfileProblem {
   readonly code: string;
+  /** `error` makes the profile invalid; `warning` (code WARN_...) does not. */
+  readonly severity: 'error' | 'warning';
   /** Which list the entry is in, and its index there; absent for problems of the whole profile. */
-  readonly field?: 'authorizedIpRanges' | 'egressIpRanges';
+  readonly field?: ProfileField;
   readonly index?: number;
   readonly entry?: string;
   readonly message: string;
@@ -13,6 +29,7 @@ export interface ProfileProblem {
 }
 
 export interface ValidationResult {
+  /** True when there is no error-level problem (warnings allowed). */
   readonly valid: boolean;
   readonly problems: ProfileProblem[];
 }
@@ -23,8 +40,212 @@ export interface ValidateOptions {
   readonly vnetIntegration?: boolean;
 }
 
+/** Most entries AKS accepts in authorizedIpRanges. */
+export const AKS_MAX_ENTRIES = 200;
+
+/** One entry after parsing: a range, a service tag name, or nothing usable (a problem was reported). */
+export type ParsedEntry =
+  | { readonly kind: 'range'; readonly index: number; readonly entry: string; readonly range: Range }
+  | { readonly kind: 'tag'; readonly index: number; readonly entry: string }
+  | { readonly kind: 'invalid'; readonly index: number; readonly entry: string };
+
+interface Located {
+  readonly field: ProfileField;
+  readonly index: number;
+  readonly entry: string;
+}
+
+function problem(code: string, at: Located | undefined, message: string, suggestion?: string): ProfileProblem {
+  return {
+    code,
+    severity: code.startsWith('WARN_') ? 'warning' : 'error',
+    ...(at === undefined ? {} : { field: at.field, index: at.index, entry: at.entry }),
+    message,
+    ...(suggestion === undefined ? {} : { suggestion }),
+  };
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** True for the AKS sentinel 0.0.0.0/32 (also written as the bare address 0.0.0.0). */
+export function isEgressOnlySentinel(range: Range): boolean {
+  return range.family === 4 && range.network === 0n && range.prefix === 32;
+}
+
+/** Rule: every entry parses strictly as a range, or (in authorizedIpRanges) looks like a service tag. */
+export function parseEntry(field: ProfileField, index: number, entry: string, problems: ProfileProblem[]): ParsedEntry {
+  const at = { field, index, entry };
+  try {
+    return { kind: 'range', index, entry, range: parseRange(entry) };
+  } catch (error) {
+    if (typeof entry === 'string' && looksLikeServiceTag(entry)) return { kind: 'tag', index, entry };
+    if (error instanceof IpgateError) {
+      problems.push(problem(error.code, at, error.message, error.suggestion));
+    } else {
+      problems.push(problem('ERR_RANGE_SYNTAX', at, `Cannot parse ${quote(String(entry))} as an IP range`));
+    }
+    return { kind: 'invalid', index, entry };
+  }
+}
+
+/** Rule (ipgate): service tags are names ipgate cannot resolve; the ranges must be listed. */
+export function ruleServiceTagUnsupported(at: Located): ProfileProblem {
+  return problem('ERR_SERVICE_TAG_UNSUPPORTED', at,
+    `${quote(at.entry)} looks like an Azure service tag; ipgate matches addresses and ranges only`,
+    'list the ranges of the tag (Azure publishes them in its Service Tags file), or validate with --target aks');
+}
+
+/** Rule: the egress list holds addresses only: no service tag and no 0.0.0.0/32 sentinel. */
+export function ruleEgressEntry(parsed: ParsedEntry): ProfileProblem | undefined {
+  const at = { field: 'egressIpRanges' as const, index: parsed.index, entry: parsed.entry };
+  if (parsed.kind === 'tag') {
+    return problem('ERR_SERVICE_TAG_UNSUPPORTED', at, `${quote(parsed.entry)} looks like a service tag; egressIpRanges must list the cluster's outbound addresses`);
+  }
+  if (parsed.kind === 'range' && isEgressOnlySentinel(parsed.range)) {
+    return problem('ERR_EGRESS_SENTINEL', at, `${quote(parsed.entry)} (the "only egress" sentinel) has no meaning in egressIpRanges`, 'list the cluster\'s outbound addresses');
+  }
+  return undefined;
+}
+
+/** Rule: 0.0.0.0/32 means "only the egress addresses" and cannot be combined with other entries. */
+export function ruleEgressOnlyAlone(entries: readonly ParsedEntry[]): ProfileProblem[] {
+  if (entries.length < 2) return [];
+  return entries
+    .filter((e) => e.kind === 'range' && isEgressOnlySentinel(e.range))
+    .map((e) => problem('ERR_EGRESS_ONLY_COMBINED', { field: 'authorizedIpRanges', index: e.index, entry: e.entry },
+      `${quote(e.entry)} allows only the cluster's egress addresses and cannot be combined with other entries (the list has ${entries.length})`,
+      `remove ${EGRESS_ONLY} to allow the listed ranges (egress addresses stay allowed), or remove the other entries`));
+}
+
+/** Rule: the same range (after canonicalization) listed twice is a warning. */
+export function ruleDuplicates(field: ProfileField, entries: readonly ParsedEntry[]): ProfileProblem[] {
+  const seen = new Map<string, ParsedEntry>();
+  const out: ProfileProblem[] = [];
+  for (const e of entries) {
+    if (e.kind === 'invalid') continue;
+    const key = e.kind === 'range' ? formatRange(e.range) : e.entry.toLowerCase();
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, e);
+      continue;
+    }
+    out.push(problem('WARN_DUPLICATE_ENTRY', { field, index: e.index, entry: e.entry },
+      `${quote(e.entry)} repeats ${quote(first.entry)} (entry ${first.index + 1})`, 'remove the repeated entry'));
+  }
+  return out;
+}
+
+/** Rule (aks): IPv4 only. IPv4 written in IPv6 form (::ffff:a.b.c.d) is refused with its IPv4 spelling. */
+export function ruleAksIpv4Only(at: Located, range: Range): ProfileProblem | undefined {
+  if (range.family === 6) {
+    return problem('ERR_AKS_IPV6', at, `${quote(at.entry)} is an IPv6 range; AKS accepts IPv4 ranges only`,
+      'use --target ipgate (ipgate accepts IPv6)');
+  }
+  if (at.entry.includes(':')) {
+    return problem('ERR_AKS_IPV6', at, `${quote(at.entry)} is written as an IPv6 (IPv4-mapped) range; AKS accepts IPv4 notation only`, formatRange(range));
+  }
+  return undefined;
+}
+
+/** Rule (aks): global addresses only; private, reserved and special-purpose blocks are refused. */
+export function ruleAksGlobalOnly(at: Located, range: Range): ProfileProblem | undefined {
+  if (isEgressOnlySentinel(range)) return undefined;
+  const block = specialBlockOf(range);
+  if (block === undefined) return undefined;
+  return problem('ERR_AKS_NOT_GLOBAL', at,
+    `${quote(at.entry)} is not a global address range: it lies in ${block.cidr}, ${block.name}; AKS accepts public ranges only`,
+    'list the public address these clients connect from (their NAT or egress address), or use --target ipgate');
+}
+
+/** Rule (aks): at most 200 entries. */
+export function ruleAksCount(count: number): ProfileProblem | undefined {
+  if (count <= AKS_MAX_ENTRIES) return undefined;
+  return problem('ERR_AKS_TOO_MANY', undefined,
+    `the list has ${count} entries; AKS accepts at most ${AKS_MAX_ENTRIES}`,
+    `ipgate condense --max ${AKS_MAX_ENTRIES} (the optimal cover in ${AKS_MAX_ENTRIES} prefixes), or use --target ipgate`);
+}
+
+/** Rule (aks): 0.0.0.0/0 allows every address, so combining it with other entries is refused. */
+export function ruleAksAllowAllAlone(entries: readonly ParsedEntry[]): ProfileProblem[] {
+  if (entries.length < 2) return [];
+  return entries
+    .filter((e) => e.kind === 'range' && e.range.family === 4 && e.range.prefix === 0)
+    .map((e) => problem('ERR_AKS_ALLOW_ALL_COMBINED', { field: 'authorizedIpRanges', index: e.index, entry: e.entry },
+      `${quote(e.entry)} allows every IPv4 address and cannot be combined with other entries`,
+      'remove 0.0.0.0/0 to restrict access, or leave the list empty to disable authorized IP ranges'));
+}
+
+/** Rule (aks): at most one service tag, and none together with API server VNet integration. */
+export function ruleAksServiceTags(entries: readonly ParsedEntry[], vnetIntegration: boolean): ProfileProblem[] {
+  const tags = entries.filter((e) => e.kind === 'tag');
+  const out: ProfileProblem[] = [];
+  const first = tags[0];
+  for (const tag of tags) {
+    const at = { field: 'authorizedIpRanges' as const, index: tag.index, entry: tag.entry };
+    if (vnetIntegration) {
+      out.push(problem('ERR_AKS_SERVICE_TAG_VNET', at,
+        `service tag ${quote(tag.entry)} cannot be used on a cluster with API server VNet integration`,
+        'list the ranges of the tag as CIDRs instead'));
+    } else if (first !== undefined && tag !== first) {
+      out.push(problem('ERR_AKS_SERVICE_TAGS', at,
+        `${quote(tag.entry)} is a second service tag (${quote(first.entry)} is entry ${first.index + 1}); AKS allows at most one`,
+        'keep one service tag and list the ranges of the others as CIDRs'));
+    }
+  }
+  return out;
+}
+
+/** Rule: both fields are arrays (a profile may come from JSON or YAML written by hand). */
+export function ruleListShape(profile: Profile): ProfileProblem[] {
+  const fields: ProfileField[] = ['authorizedIpRanges', 'egressIpRanges'];
+  const value = profile as unknown as Record<string, unknown> | null;
+  return fields
+    .filter((field) => value === null || typeof value !== 'object' || !Array.isArray(value[field]))
+    .map((field) => problem('ERR_PROFILE_FIELD', undefined, `${field} must be a list of ranges (use [] for none)`, `${field}: []`));
+}
+
+function orderProblems(a: ProfileProblem, b: ProfileProblem): number {
+  const fa = a.field === undefined ? 2 : a.field === 'authorizedIpRanges' ? 0 : 1;
+  const fb = b.field === undefined ? 2 : b.field === 'authorizedIpRanges' ? 0 : 1;
+  if (fa !== fb) return fa - fb;
+  return (a.index ?? -1) - (b.index ?? -1);
+}
+
+/** Validates a profile and reports every problem at once (errors and warnings), in list order. */
 export function validateProfile(profile: Profile, options: ValidateOptions = {}): ValidationResult {
-  void profile;
-  void options;
-  throw new Error('not implemented');
+  const target = options.target ?? 'ipgate';
+  if (target !== 'ipgate' && target !== 'aks') {
+    throw new IpgateError('ERR_TARGET', `Unknown validation target ${quote(String(target))}; expected ipgate or aks`, { input: String(target) });
+  }
+  const problems: ProfileProblem[] = [];
+  const shape = ruleListShape(profile);
+  if (shape.length > 0) return { valid: false, problems: shape };
+  const authorized = profile.authorizedIpRanges.map((entry, index) => parseEntry('authorizedIpRanges', index, entry, problems));
+  const egress = profile.egressIpRanges.map((entry, index) => parseEntry('egressIpRanges', index, entry, problems));
+
+  for (const e of authorized) {
+    const at = { field: 'authorizedIpRanges' as const, index: e.index, entry: e.entry };
+    if (e.kind === 'tag' && target === 'ipgate') problems.push(ruleServiceTagUnsupported(at));
+    if (e.kind === 'range' && target === 'aks') {
+      const p = ruleAksIpv4Only(at, e.range) ?? ruleAksGlobalOnly(at, e.range);
+      if (p !== undefined) problems.push(p);
+    }
+  }
+  problems.push(...ruleEgressOnlyAlone(authorized));
+  problems.push(...ruleDuplicates('authorizedIpRanges', authorized));
+  if (target === 'aks') {
+    problems.push(...ruleAksAllowAllAlone(authorized));
+    problems.push(...ruleAksServiceTags(authorized, options.vnetIntegration === true));
+    const count = ruleAksCount(authorized.length);
+    if (count !== undefined) problems.push(count);
+  }
+  for (const e of egress) {
+    const p = ruleEgressEntry(e);
+    if (p !== undefined) problems.push(p);
+  }
+  problems.push(...ruleDuplicates('egressIpRanges', egress));
+  problems.sort(orderProblems);
+  return { valid: !problems.some((p) => p.severity === 'error'), problems };
 }

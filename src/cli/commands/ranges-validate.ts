@@ -1,6 +1,109 @@
+/** `ipgate ranges validate [--target ipgate|aks] [--json] [FILE]`: check a range list offline. */
+import { parseCommandArgs } from '../args.js';
+import { writeJson } from '../output.js';
+import { readRangeList, type ListEntry } from '../input.js';
+import { formatIssue, type ListIssue } from '../list-ranges.js';
 import { IpgateError } from '../../errors.js';
+import { parseRange } from '../../cidr/parse.js';
+import { formatRange } from '../../cidr/format.js';
+import { validateProfile, type ProfileProblem, type ValidationTarget } from '../../policy/validate.js';
+
+const HELP = `Usage: ipgate ranges validate [--target ipgate|aks] [--json] [FILE]
+
+Checks a list of authorized IP ranges without changing anything. FILE (or standard input when FILE is
+missing or "-") holds one entry per line; "#" starts a comment, blank lines are ignored and commas also
+separate entries, so a list copied from "az aks show" can be pasted as is.
+
+Options:
+  --target ipgate|aks  ipgate (default): IPv4 and IPv6, any number of entries, private ranges allowed.
+                       aks: exactly what AKS accepts: at most 200 entries, IPv4 only, public (global)
+                       ranges only, at most one service tag, 0.0.0.0/32 only on its own.
+  --json               print {"valid":..,"entries":[..]} (and "problems" for whole-list problems and warnings)
+  -h, --help           show this help
+
+Exit status: 0 when every entry is valid, 1 otherwise, 2 for a usage error or an unreadable file.
+`;
+
+const SPEC = {
+  name: 'ranges validate',
+  help: HELP,
+  options: { target: { type: 'string' }, json: { type: 'boolean' } },
+  maxPositionals: 1,
+} as const;
+
+type EntryReport =
+  | { line: number; input: string; ok: true; canonical: string }
+  | { line: number; input: string; ok: false; code: string; message: string; suggestion?: string };
+
+interface ListProblemReport {
+  code: string;
+  severity: 'error' | 'warning';
+  line?: number;
+  input?: string;
+  message: string;
+  suggestion?: string;
+}
+
+function canonical(text: string): string {
+  try {
+    return formatRange(parseRange(text));
+  } catch {
+    return text; // a service tag accepted by the aks target
+  }
+}
+
+function toListProblem(p: ProfileProblem, entry: ListEntry | undefined): ListProblemReport {
+  return {
+    code: p.code,
+    severity: p.severity,
+    ...(entry === undefined ? {} : { line: entry.line, input: entry.text }),
+    message: p.message,
+    ...(p.suggestion === undefined ? {} : { suggestion: p.suggestion }),
+  };
+}
 
 export async function run(argv: string[]): Promise<number> {
-  void argv;
-  throw new IpgateError('ERR_NOT_IMPLEMENTED', 'ipgate ranges-validate is not available yet');
+  const args = parseCommandArgs(SPEC, argv);
+  if (args === undefined) return 0;
+  const target = args.values.target ?? 'ipgate';
+  if (target !== 'ipgate' && target !== 'aks') {
+    throw new IpgateError('ERR_USAGE', `ipgate ranges validate: --target must be ipgate or aks, not ${JSON.stringify(target)}`, { input: target });
+  }
+  const list = await readRangeList(args.positionals[0]);
+  const result = validateProfile({ authorizedIpRanges: list.entries.map((e) => e.text), egressIpRanges: [] }, { target: target satisfies ValidationTarget });
+
+  const firstError = new Map<number, ProfileProblem>();
+  const extra: ListProblemReport[] = [];
+  for (const p of result.problems) {
+    const entry = p.index === undefined ? undefined : list.entries[p.index];
+    if (p.severity === 'error' && p.index !== undefined && !firstError.has(p.index)) firstError.set(p.index, p);
+    else extra.push(toListProblem(p, entry));
+  }
+  const entries: EntryReport[] = list.entries.map((e, i) => {
+    const p = firstError.get(i);
+    if (p === undefined) return { line: e.line, input: e.text, ok: true, canonical: canonical(e.text) };
+    return { line: e.line, input: e.text, ok: false, code: p.code, message: p.message, ...(p.suggestion === undefined ? {} : { suggestion: p.suggestion }) };
+  });
+
+  if (args.values.json === true) {
+    writeJson({ valid: result.valid, entries, ...(extra.length === 0 ? {} : { problems: extra }) });
+    return result.valid ? 0 : 1;
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    if (!e.ok) out.push(formatIssue(e));
+  }
+  for (const p of extra) {
+    const issue: ListIssue = p;
+    out.push(p.severity === 'warning' ? `warning: ${formatIssue(issue)}` : formatIssue(issue));
+  }
+  const bad = entries.filter((e) => !e.ok).length;
+  const n = list.entries.length;
+  const summary = result.valid
+    ? n === 0
+      ? `${list.source}: no entries: authorized IP ranges are disabled (every address may connect)`
+      : `${list.source}: ${n} entr${n === 1 ? 'y' : 'ies'}, all valid for target ${target}`
+    : `${list.source}: not valid for target ${target}: ${bad} of ${n} entr${n === 1 ? 'y' : 'ies'} invalid${extra.some((p) => p.severity === 'error') ? ', and problems with the whole list' : ''}`;
+  process.stdout.write(`${[...out, summary].join('\n')}\n`);
+  return result.valid ? 0 : 1;
 }
