@@ -1,0 +1,194 @@
+/**
+ * The plan for one client: which way its connection goes (internal VIP or public endpoint), the addresses
+ * the API server sees, the verdict, and every blocker with its fix. When the public endpoint turns the
+ * client away and the cluster has an internal VIP the client could use, the blockers also say what it takes
+ * to use the internal VIP instead (it is not subject to authorized IP ranges).
+ */
+import { formatRange } from '../cidr/format.js';
+import type { Range } from '../cidr/types.js';
+import type { CompiledProfile } from '../policy/decide.js';
+import type { Blocker } from './blockers.js';
+import { internalRoute } from './internal-route.js';
+import { judgeSources, publicSource, type AllowedSet } from './public-path.js';
+import type { SourceReference, SourceResolver } from './sources.js';
+import type { Client, Topology, VnetIntegration } from './topology.js';
+
+export type ClientVerdict = 'reachable' | 'blocked' | 'unknown';
+
+export interface ClientPlan {
+  readonly name: string;
+  /** How the client is connected, in words. */
+  readonly connects: string;
+  readonly dns: 'public' | 'internal';
+  /** The way its connection takes: the internal VIP (no authorized ranges) or the public endpoint. */
+  readonly path: 'internal' | 'public';
+  /** The hops, in words. */
+  readonly route: string[];
+  /** Source addresses as the API server sees them (unresolved references as written). */
+  readonly sources: string[];
+  /** Why it is admitted, when it is. */
+  readonly admittedBy: string[];
+  readonly verdict: ClientVerdict;
+  readonly blockers: Blocker[];
+}
+
+/** What the profile findings need beyond the plan itself. */
+export interface ClientAnalysis {
+  readonly plan: ClientPlan;
+  /** Known public source ranges of a client that uses the public endpoint. */
+  readonly publicRanges: Range[];
+  /** Ranges the profile must add for this client. */
+  readonly additions: Range[];
+  readonly unresolved: SourceReference[];
+}
+
+export interface PlanContext {
+  readonly topology: Topology;
+  readonly compiled: CompiledProfile;
+  readonly allowed: AllowedSet;
+  readonly resolve: SourceResolver;
+}
+
+/** In words: how the client connects. */
+export function describeVia(client: Client): string {
+  const via = client.via;
+  if (via.kind === 'internet') return 'from the internet';
+  if (via.kind === 'network') return `from inside network ${via.network}`;
+  return via.vpn === 'p2s' ? `point-to-site VPN client of the gateway in ${via.network}` : `on-premises network behind a site-to-site VPN to the gateway in ${via.network}`;
+}
+
+/** Rule: the addresses a client has inside the private networks (what the internal VIP sees). */
+export function privateSources(topology: Topology, client: Client): string[] {
+  const via = client.via;
+  if (via.kind === 'internet') return [];
+  const net = topology.networks.find((n) => n.name === via.network);
+  if (via.kind === 'network') return [...(net?.cidrs ?? [])];
+  const gw = net?.vpnGateway;
+  if (via.vpn === 'p2s') return gw?.p2sClientPool === undefined ? [] : [gw.p2sClientPool];
+  return [...(gw?.s2sPrefixes ?? [])];
+}
+
+function dnsBlocker(vi: VnetIntegration): Blocker {
+  return {
+    code: 'DNS_PUBLIC',
+    path: 'internal',
+    message: 'the API server name resolves to the public endpoint for this client, so it never tries the internal VIP',
+    fix: `make the API server name resolve to the internal VIP ${vi.internalIp} for this client (a private DNS zone linked to its network, a conditional forwarder or a hosts entry): dns: internal`,
+  };
+}
+
+function internalPlan(ctx: PlanContext, client: Client, vi: VnetIntegration): ClientAnalysis {
+  const route = internalRoute(ctx.topology, client, vi.network);
+  return {
+    plan: {
+      name: client.name,
+      connects: describeVia(client),
+      dns: client.dns,
+      path: 'internal',
+      route: [...route.hops, `internal VIP ${vi.internalIp} in ${vi.network}`],
+      sources: privateSources(ctx.topology, client),
+      admittedBy: route.ok ? ['internal VIP: not subject to authorized IP ranges'] : [],
+      verdict: route.ok ? 'reachable' : 'blocked',
+      blockers: route.blockers,
+    },
+    publicRanges: [],
+    additions: [],
+    unresolved: [],
+  };
+}
+
+/** The fixes that would let a client use the internal VIP instead of the public endpoint. */
+function internalAlternative(ctx: PlanContext, client: Client): Blocker[] {
+  const vi = ctx.topology.cluster.apiServer.vnetIntegration;
+  if (vi === undefined || client.via.kind === 'internet') return [];
+  return [...internalRoute(ctx.topology, client, vi.network).blockers, dnsBlocker(vi)];
+}
+
+function missingBlocker(ctx: PlanContext, missing: readonly Range[]): Blocker {
+  const add = missing.map(formatRange);
+  const list = add.join(', ');
+  if (ctx.allowed.state === 'egress-only') {
+    const egress = ctx.allowed.egress.map(formatRange).join(', ');
+    return {
+      code: 'EGRESS_ONLY',
+      path: 'public',
+      message: `the authorized ranges are 0.0.0.0/32: only the cluster's egress addresses${egress === '' ? '' : ` (${egress})`} may connect, and ${list} is not one of them`,
+      fix: `replace 0.0.0.0/32 with ${list} (0.0.0.0/32 cannot be combined with other entries; the egress addresses stay admitted)`,
+      add,
+    };
+  }
+  return {
+    code: 'RANGE_MISSING',
+    path: 'public',
+    message: `${list} ${missing.length === 1 ? 'is' : 'are'} not in the authorized IP ranges`,
+    fix: `add ${list} to authorizedIpRanges`,
+    add,
+  };
+}
+
+function unresolvedBlocker(ref: SourceReference): Blocker {
+  return {
+    code: 'SOURCE_UNRESOLVED',
+    path: 'public',
+    message: `${ref.text} names a published range list that cannot be resolved offline, so whether the profile admits it is unknown`,
+    fix: `list the CIDRs of ${ref.name} in sourceIpRanges instead of ${ref.text} (for ${ref.provider}, from the provider's published range file)`,
+  };
+}
+
+function noPublicEndpoint(ctx: PlanContext): Blocker {
+  const vi = ctx.topology.cluster.apiServer.vnetIntegration;
+  return {
+    code: 'NO_PUBLIC_ENDPOINT',
+    path: 'public',
+    message: 'the cluster is private: its API server has no public endpoint, and authorized IP ranges do not apply',
+    fix: vi === undefined
+      ? 'reach the API server on its private address: describe it as cluster.apiServer.vnetIntegration (network, internalIp) and connect the client through that network'
+      : `reach the internal VIP ${vi.internalIp} through ${vi.network}, a network peered with it, or a VPN gateway with gateway transit, with the name resolving internally`,
+  };
+}
+
+function publicPlan(ctx: PlanContext, client: Client): ClientAnalysis {
+  const base = { name: client.name, connects: describeVia(client), dns: client.dns, path: 'public' as const };
+  const alternative = internalAlternative(ctx, client);
+  if (!ctx.topology.cluster.apiServer.publicEndpoint) {
+    return {
+      plan: { ...base, route: ['public endpoint (none: private cluster)'], sources: [], admittedBy: [], verdict: 'blocked', blockers: [noPublicEndpoint(ctx), ...alternative] },
+      publicRanges: [],
+      additions: [],
+      unresolved: [],
+    };
+  }
+  const source = publicSource(ctx.topology, client, ctx.resolve);
+  const judgement = judgeSources(ctx.compiled, ctx.allowed, source.ranges);
+  const blockers: Blocker[] = [];
+  if (judgement.missing.length > 0) blockers.push(missingBlocker(ctx, judgement.missing));
+  const disabled = ctx.allowed.state === 'disabled';
+  if (!disabled) {
+    if (source.unknown !== undefined) blockers.push(source.unknown);
+    blockers.push(...source.unresolved.map(unresolvedBlocker));
+  }
+  let verdict: ClientVerdict = 'reachable';
+  if (judgement.missing.length > 0 || (!disabled && source.unknown !== undefined && client.via.kind === 'vpn')) verdict = 'blocked';
+  else if (blockers.length > 0) verdict = 'unknown';
+  const admittedBy = disabled ? ['authorized IP ranges are disabled (everyone is admitted)'] : judgement.admittedBy;
+  return {
+    plan: {
+      ...base,
+      route: [...(client.via.kind === 'network' ? [`network ${client.via.network}`] : []), `internet, from ${source.description}`, 'public endpoint'],
+      sources: source.unknown === undefined ? source.shown : ['unknown'],
+      admittedBy,
+      verdict,
+      blockers: verdict === 'reachable' ? [] : [...blockers, ...alternative],
+    },
+    publicRanges: source.ranges,
+    additions: judgement.missing,
+    unresolved: source.unresolved,
+  };
+}
+
+/** The plan for one client. */
+export function planClient(ctx: PlanContext, client: Client): ClientAnalysis {
+  const vi = ctx.topology.cluster.apiServer.vnetIntegration;
+  if (vi !== undefined && client.dns === 'internal') return internalPlan(ctx, client, vi);
+  return publicPlan(ctx, client);
+}
