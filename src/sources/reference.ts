@@ -1,0 +1,64 @@
+/**
+ * References in a profile: `<source>:<selector>` (`azure:AzureCloud.westeurope`, `aws:service=EC2`,
+ * `office:`), or a bare Azure service tag name (`AzureCloud.westeurope`), which AKS accepts and which
+ * resolves through the first `azure-service-tags` source. An entry that parses as a range is never a
+ * reference (so `fe80::/10` stays an IPv6 range).
+ */
+import { IpgateError } from '../errors.js';
+import { isRange } from '../cidr/parse.js';
+import type { Range } from '../cidr/types.js';
+import { looksLikeServiceTag } from '../policy/service-tag.js';
+import type { Catalogue } from './types.js';
+import { select } from './select.js';
+import { closeMatches, didYouMean } from './close-matches.js';
+
+/** Source names: a letter, then letters, digits, `-` or `_` (also used as cache file names). */
+export const SOURCE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+export type ParsedReference =
+  | { readonly kind: 'reference'; readonly source: string; readonly selector: string }
+  | { readonly kind: 'tag'; readonly selector: string };
+
+/** The reference an entry spells, or undefined when the entry is a range or not a reference at all. */
+export function parseReference(entry: string): ParsedReference | undefined {
+  if (isRange(entry)) return undefined;
+  const colon = entry.indexOf(':');
+  if (colon > 0 && SOURCE_NAME.test(entry.slice(0, colon))) {
+    return { kind: 'reference', source: entry.slice(0, colon), selector: entry.slice(colon + 1) };
+  }
+  if (colon < 0 && looksLikeServiceTag(entry)) return { kind: 'tag', selector: entry };
+  return undefined;
+}
+
+export interface ResolvedReference {
+  readonly source: string;
+  readonly selector: string;
+  readonly ranges: Range[];
+}
+
+/** Resolves a parsed reference against the catalogues (config order). Throws ERR_SOURCE_UNKNOWN / ERR_SELECTOR_UNKNOWN. */
+export function resolveReference(ref: ParsedReference, catalogues: readonly Catalogue[], entry: string): ResolvedReference {
+  let catalogue: Catalogue | undefined;
+  if (ref.kind === 'tag') {
+    catalogue = catalogues.find((c) => c.type === 'azure-service-tags');
+    if (catalogue === undefined) {
+      throw new IpgateError('ERR_SOURCE_UNKNOWN', `${entry} looks like an Azure service tag, but no source of type azure-service-tags is configured`, {
+        input: entry,
+        suggestion: 'add a source { name: azure, type: azure-service-tags, url: ... } under sources:, or list the ranges',
+      });
+    }
+  } else {
+    catalogue = catalogues.find((c) => c.source === ref.source);
+    if (catalogue === undefined) {
+      const matches = closeMatches(ref.source, catalogues.map((c) => c.source));
+      const known = catalogues.map((c) => c.source).join(', ');
+      const hint = didYouMean(matches);
+      throw new IpgateError('ERR_SOURCE_UNKNOWN',
+        `${entry}: no source named "${ref.source}"${hint === undefined ? '' : `; ${hint}`} (configured: ${known || 'none'})`, {
+          input: entry,
+          ...(matches[0] === undefined ? {} : { suggestion: `${matches[0]}:${ref.selector}` }),
+        });
+    }
+  }
+  return { source: catalogue.source, selector: ref.selector, ranges: select(catalogue, ref.selector) };
+}
