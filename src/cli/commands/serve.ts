@@ -1,6 +1,101 @@
+/** `ipgate serve`: run the gateway from a config file or from the short command-line form. */
+import { parseCommandArgs } from '../args.js';
+import { configFromFlags, loadConfigFile } from '../../config/load.js';
+import type { GatewayConfig } from '../../config/types.js';
 import { IpgateError } from '../../errors.js';
+import { Gateway } from '../../gateway/gateway.js';
+import { jsonLogger } from '../../gateway/log.js';
+
+const HELP = `Usage: ipgate serve --config FILE
+       ipgate serve --listen ADDR --upstream ADDR --ranges FILE [--admin ADDR --token-file FILE]
+
+Run the gateway: accept connections where clients expect the API server, refuse every source the profile
+does not authorize before dialing the upstream, and pass authorized connections through untouched.
+
+Options:
+  --config FILE      YAML config (see examples/ipgate.yaml)
+  --listen ADDR      listen address, host:port or [v6]:port (repeatable; short form)
+  --upstream ADDR    the API server, host:port (short form)
+  --ranges FILE      authorized ranges, one a line; the file is the store, watched for edits (short form)
+  --admin ADDR       admin API address (short form; needs --token-file)
+  --token-file FILE  file holding the admin bearer token
+  --audit-log DEST   audit log: - (standard error, default), off, or a file
+
+Signals: SIGHUP re-reads the profile; SIGTERM/SIGINT stop accepting, drain open connections, exit.
+Logs are JSON lines on standard error; one ready line per listener is printed on standard output.
+`;
+
+const OPTIONS = {
+  config: { type: 'string' },
+  listen: { type: 'string', multiple: true },
+  upstream: { type: 'string' },
+  ranges: { type: 'string' },
+  admin: { type: 'string' },
+  'token-file': { type: 'string' },
+  'audit-log': { type: 'string' },
+} as const;
+
+async function configOf(values: NonNullable<ReturnType<typeof parseCommandArgs<typeof OPTIONS>>>['values']): Promise<GatewayConfig> {
+  const short = values.listen !== undefined || values.upstream !== undefined || values.ranges !== undefined;
+  if (values.config !== undefined) {
+    if (short || values.admin !== undefined || values['token-file'] !== undefined) {
+      throw new IpgateError('ERR_USAGE', 'ipgate serve: give either --config or the short form (--listen, --upstream, --ranges), not both');
+    }
+    return loadConfigFile(values.config);
+  }
+  if (values.listen === undefined || values.upstream === undefined || values.ranges === undefined) {
+    throw new IpgateError('ERR_USAGE', "ipgate serve: give --config FILE, or --listen, --upstream and --ranges; see 'ipgate serve --help'");
+  }
+  return configFromFlags(
+    {
+      listen: values.listen,
+      upstream: values.upstream,
+      ranges: values.ranges,
+      ...(values.admin === undefined ? {} : { admin: values.admin }),
+      ...(values['token-file'] === undefined ? {} : { tokenFile: values['token-file'] }),
+      ...(values['audit-log'] === undefined ? {} : { auditLog: values['audit-log'] }),
+    },
+    process.cwd(),
+  );
+}
 
 export async function run(argv: string[]): Promise<number> {
-  void argv;
-  throw new IpgateError('ERR_NOT_IMPLEMENTED', 'ipgate serve is not available yet');
+  const parsed = parseCommandArgs({ name: 'serve', help: HELP, options: OPTIONS, maxPositionals: 0 }, argv);
+  if (parsed === undefined) return 0;
+  const config = await configOf(parsed.values);
+  const log = jsonLogger();
+  const gateway = await Gateway.start({ config, log, ...(parsed.values.config === undefined ? {} : { configFile: parsed.values.config }) });
+
+  const current = gateway.state.current;
+  for (const l of gateway.listeners) {
+    process.stdout.write(`ipgate: listener ${l.name} on ${l.address} (${l.enforce ? 'enforced' : 'not enforced'}) -> upstream ${config.upstream.text}\n`);
+    log('info', 'listening', { listener: l.name, address: l.address, enforce: l.enforce, upstream: config.upstream.text });
+  }
+  if (gateway.adminAddress !== undefined) {
+    process.stdout.write(`ipgate: admin API on http://${gateway.adminAddress}\n`);
+    log('info', 'admin-listening', { address: gateway.adminAddress });
+  }
+  const profile = current.compiled.profile;
+  process.stdout.write(
+    `ipgate: ready (profile generation ${current.generation}: ${profile.authorizedIpRanges.length} authorized, ${profile.egressIpRanges.length} egress; store ${gateway.description})\n`,
+  );
+  log('info', 'ready', { generation: current.generation, revision: current.revision, store: gateway.description });
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log('info', 'stopping', { signal, open: gateway.openConnections, drainTimeoutMs: config.drainTimeoutMs });
+      void gateway.stop(config.drainTimeoutMs).then(({ drained, closed }) => {
+        log('info', 'stopped', { drained, closed });
+        resolve(0);
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      void gateway.reload();
+    });
+  });
 }

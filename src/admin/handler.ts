@@ -1,0 +1,204 @@
+/**
+ * The admin API's request handling, independent of the HTTP server: a request record in, a response record
+ * out. Profile reads come from the profile in force; writes go through the store (compare-and-swap).
+ */
+import { parseAddress } from '../cidr/parse.js';
+import { formatAddress } from '../cidr/format.js';
+import { IpgateError } from '../errors.js';
+import { compileProfile, type CompiledProfile } from '../policy/decide.js';
+import type { Profile } from '../policy/profile.js';
+import { validateProfile } from '../policy/validate.js';
+import type { ProfileStore, StoreSnapshot } from '../store/types.js';
+import type { ProfileState } from '../gateway/profile-state.js';
+import { ApiError } from './api-error.js';
+import { bearerMatches } from './auth.js';
+import { parsePatchBody, parseProfileBody } from './body.js';
+import { checkLockout } from './lockout.js';
+import { applyPatch } from './patch.js';
+
+export interface AdminRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly authorization?: string | undefined;
+  readonly ifMatch?: string | undefined;
+  readonly body: string;
+  /** The caller's address as the admin server sees it. */
+  readonly remoteAddress: string;
+}
+
+export interface AdminResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface AdminDeps {
+  readonly store: ProfileStore;
+  readonly state: ProfileState;
+  readonly token: string;
+  readonly metrics: () => Promise<{ contentType: string; text: string }>;
+  readonly ready: () => boolean;
+}
+
+const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
+
+function json(status: number, value: unknown, headers: Record<string, string> = {}): AdminResponse {
+  return { status, headers: { ...JSON_TYPE, 'cache-control': 'no-store', ...headers }, body: `${JSON.stringify(value)}\n` };
+}
+
+export function etagOf(revision: string): string {
+  return `"${revision}"`;
+}
+
+function flag(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  if (value === null) return false;
+  if (value === '' || value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ApiError(400, 'ERR_QUERY', `?${name}= must be true or false, got "${value}"`);
+}
+
+function plain(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+function verdictBody(compiled: CompiledProfile, address: string): Record<string, unknown> {
+  const canonical = formatAddress(parseAddress(address));
+  const verdict = compiled.decide(canonical);
+  return { address: canonical, allowed: verdict.allowed, reason: verdict.reason, matched: verdict.matched ?? null };
+}
+
+export class AdminApi {
+  constructor(private readonly deps: AdminDeps) {}
+
+  async handle(request: AdminRequest): Promise<AdminResponse> {
+    try {
+      return await this.route(request);
+    } catch (error) {
+      if (error instanceof ApiError) return json(error.status, error, error.status === 401 ? { 'www-authenticate': 'Bearer realm="ipgate"' } : {});
+      if (error instanceof IpgateError) {
+        const status = error.code === 'ERR_PRECONDITION' ? 412 : 400;
+        return json(status, { code: error.code, message: error.message, ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion }) });
+      }
+      return json(500, { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private async route(request: AdminRequest): Promise<AdminResponse> {
+    const { path, method } = request;
+    if (path === '/healthz') return json(200, { status: 'ok' });
+    if (path === '/readyz') return this.deps.ready() ? json(200, { status: 'ready' }) : json(503, { status: 'not ready' });
+    if (path === '/metrics') {
+      const m = await this.deps.metrics();
+      return { status: 200, headers: { 'content-type': m.contentType }, body: m.text };
+    }
+    if (!path.startsWith('/v1/')) throw new ApiError(404, 'ERR_NOT_FOUND', `No such endpoint: ${path}`);
+    if (!bearerMatches(request.authorization, this.deps.token)) {
+      throw new ApiError(401, 'ERR_UNAUTHORIZED', 'Missing or wrong bearer token (send "Authorization: Bearer <token>")');
+    }
+    const allow = (methods: string[]): void => {
+      if (!methods.includes(method)) throw new ApiError(405, 'ERR_METHOD', `${method} is not supported on ${path} (use ${methods.join(', ')})`);
+    };
+    switch (path) {
+      case '/v1/profile':
+        allow(['GET', 'PUT', 'PATCH']);
+        if (method === 'GET') return this.getProfile();
+        return this.update(request);
+      case '/v1/explain': {
+        allow(['GET']);
+        const ip = request.query.get('ip');
+        if (ip === null || ip === '') throw new ApiError(400, 'ERR_USAGE', 'Give the address to explain as ?ip=ADDRESS');
+        return json(200, this.explain(ip));
+      }
+      case '/v1/whoami':
+        allow(['GET']);
+        return json(200, this.explain(plain(request.remoteAddress)));
+      default:
+        throw new ApiError(404, 'ERR_NOT_FOUND', `No such endpoint: ${path}`);
+    }
+  }
+
+  private explain(ip: string): Record<string, unknown> {
+    try {
+      return verdictBody(this.deps.state.current.compiled, ip);
+    } catch (error) {
+      if (error instanceof IpgateError) {
+        throw new ApiError(400, error.code, error.message, [{ entry: ip, code: error.code, message: error.message, ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion }) }]);
+      }
+      throw error;
+    }
+  }
+
+  private getProfile(): AdminResponse {
+    const snapshot = this.deps.store.get();
+    return json(200, { authorizedIpRanges: snapshot.profile.authorizedIpRanges, egressIpRanges: snapshot.profile.egressIpRanges }, { etag: etagOf(snapshot.revision) });
+  }
+
+  private checkIfMatch(ifMatch: string | undefined, snapshot: StoreSnapshot): void {
+    if (ifMatch === undefined) return;
+    const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
+    if (tags.includes('*') || tags.includes(etagOf(snapshot.revision))) return;
+    throw new ApiError(412, 'ERR_PRECONDITION', `If-Match ${ifMatch} is stale: the profile is now at ${etagOf(snapshot.revision)}; read it again and retry`);
+  }
+
+  private compileChecked(profile: Profile): CompiledProfile {
+    const result = validateProfile(profile, { target: 'ipgate' });
+    if (!result.valid) {
+      throw new ApiError(
+        400,
+        'ERR_PROFILE_INVALID',
+        `The profile has ${result.problems.length} problem(s); nothing was changed`,
+        result.problems.map((p) => ({
+          entry: p.entry ?? '',
+          code: p.code,
+          message: p.message,
+          ...(p.suggestion === undefined ? {} : { suggestion: p.suggestion }),
+          ...(p.field === undefined ? {} : { field: p.field }),
+          ...(p.index === undefined ? {} : { index: p.index }),
+        })),
+      );
+    }
+    return compileProfile(profile);
+  }
+
+  private async update(request: AdminRequest): Promise<AdminResponse> {
+    // Without If-Match the caller asked for no precondition: a concurrent change (a file edited on disk)
+    // between our read and our write is handled by recomputing on the fresh profile.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.updateOnce(request);
+      } catch (error) {
+        const stale = error instanceof IpgateError && error.code === 'ERR_PRECONDITION';
+        if (!stale || request.ifMatch !== undefined || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async updateOnce(request: AdminRequest): Promise<AdminResponse> {
+    const dryRun = flag(request.query, 'dryRun');
+    const force = flag(request.query, 'force');
+    const snapshot = this.deps.store.get();
+    let next: Profile;
+    let added: string[];
+    let removed: string[];
+    if (request.method === 'PUT') {
+      next = parseProfileBody(request.body);
+      const before = new Set([...snapshot.profile.authorizedIpRanges, ...snapshot.profile.egressIpRanges]);
+      const after = new Set([...next.authorizedIpRanges, ...next.egressIpRanges]);
+      added = [...after].filter((e) => !before.has(e));
+      removed = [...before].filter((e) => !after.has(e));
+    } else {
+      const result = applyPatch(snapshot.profile, parsePatchBody(request.body));
+      ({ profile: next, added, removed } = result);
+    }
+    const compiled = this.compileChecked(next);
+    this.checkIfMatch(request.ifMatch, snapshot);
+    checkLockout(this.deps.state.current.compiled, compiled, plain(request.remoteAddress), force);
+    if (dryRun) {
+      return json(200, { dryRun: true, profile: next, added, removed }, { etag: etagOf(snapshot.revision) });
+    }
+    const written = await this.deps.store.compareAndSwap(snapshot.revision, next);
+    return json(200, { dryRun: false, profile: written.profile, added, removed }, { etag: etagOf(written.revision) });
+  }
+}

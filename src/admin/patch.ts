@@ -1,0 +1,99 @@
+/**
+ * PATCH semantics (pure): removals first, then additions, on authorizedIpRanges (add/remove) and
+ * egressIpRanges (addEgress/removeEgress). Entries are compared in canonical form; adding an entry already
+ * present changes nothing; removing one that is absent is an error. Bad entries are all reported at once.
+ */
+import { parseRange } from '../cidr/parse.js';
+import { formatRange } from '../cidr/format.js';
+import { IpgateError } from '../errors.js';
+import type { Profile } from '../policy/profile.js';
+import { ApiError, type EntryError } from './api-error.js';
+import type { PatchBody } from './body.js';
+
+export interface PatchResult {
+  readonly profile: Profile;
+  readonly added: string[];
+  readonly removed: string[];
+}
+
+type Field = 'authorizedIpRanges' | 'egressIpRanges';
+
+function canonical(entry: string): string {
+  return formatRange(parseRange(entry));
+}
+
+function entryError(entry: string, field: Field, error: unknown): EntryError {
+  if (error instanceof IpgateError) {
+    return { entry, field, code: error.code, message: error.message, ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion }) };
+  }
+  return { entry, field, code: 'ERR_ENTRY', message: String(error) };
+}
+
+function edit(list: readonly string[], field: Field, add: readonly string[], remove: readonly string[], errors: EntryError[], added: string[], removed: string[]): string[] {
+  const index = new Map<string, number>();
+  list.forEach((entry, i) => {
+    try {
+      index.set(canonical(entry), i);
+    } catch {
+      index.set(entry, i);
+    }
+  });
+  const drop = new Set<number>();
+  for (const entry of remove) {
+    let key: string;
+    try {
+      key = canonical(entry);
+    } catch (error) {
+      errors.push(entryError(entry, field, error));
+      continue;
+    }
+    const at = index.get(key);
+    if (at === undefined || drop.has(at)) {
+      errors.push({ entry, field, code: 'ERR_ENTRY_NOT_FOUND', message: `${entry} is not in ${field}; nothing to remove` });
+      continue;
+    }
+    drop.add(at);
+    removed.push(list[at] ?? entry);
+  }
+  const out = list.filter((_, i) => !drop.has(i));
+  const present = new Set(out.map((e) => {
+    try {
+      return canonical(e);
+    } catch {
+      return e;
+    }
+  }));
+  for (const entry of add) {
+    let key: string;
+    try {
+      key = canonical(entry);
+    } catch (error) {
+      errors.push(entryError(entry, field, error));
+      continue;
+    }
+    if (present.has(key)) continue;
+    present.add(key);
+    out.push(entry);
+    added.push(entry);
+  }
+  return out;
+}
+
+export function applyPatch(profile: Profile, patch: PatchBody): PatchResult {
+  const errors: EntryError[] = [];
+  const added: string[] = [];
+  const removed: string[] = [];
+  const authorizedIpRanges = edit(profile.authorizedIpRanges, 'authorizedIpRanges', patch.add, patch.remove, errors, added, removed);
+  const egressIpRanges = edit(profile.egressIpRanges, 'egressIpRanges', patch.addEgress, patch.removeEgress, errors, added, removed);
+  if (errors.length > 0) {
+    throw new ApiError(400, 'ERR_PATCH_INVALID', `The patch has ${errors.length} bad entr${errors.length === 1 ? 'y' : 'ies'}; nothing was changed`, errors);
+  }
+  if (authorizedIpRanges.length === 0 && profile.authorizedIpRanges.length > 0) {
+    throw new ApiError(
+      400,
+      'ERR_PATCH_DISABLES',
+      'The patch removes every authorized range, which would allow every source (an empty list disables the restriction); to do that on purpose, PUT {"authorizedIpRanges":[]}',
+    );
+  }
+  return { profile: { authorizedIpRanges, egressIpRanges }, added, removed };
+}

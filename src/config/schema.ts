@@ -1,0 +1,60 @@
+/**
+ * The config file's shape (zod strict objects: an unknown key is an error naming its path). Values are
+ * checked further (addresses, ranges, the profile) in ./validate.ts.
+ */
+import { z } from 'zod';
+
+export const DEFAULT_PROXY_TIMEOUT_MS = 3000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
+const proxyProtocolShape = {
+  trustedFrom: z.array(z.string()).min(1),
+  timeoutMs: z.number().int().min(1).max(60_000).optional(),
+};
+
+const listenerShape = {
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a listener name is 1-63 letters, digits, "_", "." or "-"'),
+  address: z.string(),
+  enforce: z.boolean().default(true),
+  proxyProtocol: z.strictObject(proxyProtocolShape).optional(),
+};
+
+const adminShape = {
+  address: z.string(),
+  tokenFile: z.string().min(1),
+};
+
+const storeShape = {
+  file: z.string().min(1),
+  format: z.enum(['json', 'list']).optional(),
+};
+
+const profileShape = {
+  authorizedIpRanges: z.array(z.string()).default([]),
+  egressIpRanges: z.array(z.string()).default([]),
+};
+
+const topShape = {
+  upstream: z.string(),
+  listeners: z.array(z.strictObject(listenerShape)).min(1),
+  admin: z.strictObject(adminShape).optional(),
+  store: z.strictObject(storeShape).optional(),
+  profile: z.strictObject(profileShape).optional(),
+  auditLog: z.string().min(1).optional(),
+  revokeExisting: z.boolean().default(true),
+  drainTimeoutMs: z.number().int().min(0).max(3_600_000).default(DEFAULT_DRAIN_TIMEOUT_MS),
+  upstreamConnectTimeoutMs: z.number().int().min(1).max(600_000).default(5000),
+};
+
+export const configSchema = z.strictObject(topShape);
+export type RawConfig = z.infer<typeof configSchema>;
+
+/** Known keys by normalized path (indexes as []), for "did you mean" on unknown keys. */
+export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
+  '': Object.keys(topShape),
+  'listeners[]': Object.keys(listenerShape),
+  'listeners[].proxyProtocol': Object.keys(proxyProtocolShape),
+  admin: Object.keys(adminShape),
+  store: Object.keys(storeShape),
+  profile: Object.keys(profileShape),
+};

@@ -1,0 +1,135 @@
+/**
+ * Turns a parsed YAML document into a GatewayConfig, or a ConfigError listing every problem with its key
+ * path. Pure: file paths are resolved against `baseDir`, nothing is read.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { z } from 'zod';
+import { parseRange } from '../cidr/parse.js';
+import { IpgateError } from '../errors.js';
+import { validateProfile } from '../policy/validate.js';
+import { parseEndpoint, type EndpointOptions } from './address.js';
+import { ConfigError, closestKey, formatKeyPath, type ConfigProblem } from './problems.js';
+import { configSchema, DEFAULT_PROXY_TIMEOUT_MS, KNOWN_KEYS, type RawConfig } from './schema.js';
+import type { GatewayConfig, ListenerConfig } from './types.js';
+
+function zodProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const known = KNOWN_KEYS[formatKeyPath(issue.path.map((k) => (typeof k === 'number' ? '[]' : k))).replace(/\.\[\]/g, '[]')] ?? [];
+      for (const key of issue.keys) {
+        const near = closestKey(key, known);
+        out.push({
+          path: formatKeyPath([...issue.path, key]),
+          code: 'ERR_CONFIG_UNKNOWN_KEY',
+          message: `unknown key "${key}"${near === undefined ? `; known keys here: ${known.join(', ')}` : `; did you mean "${near}"?`}`,
+          ...(near === undefined ? {} : { suggestion: near }),
+        });
+      }
+      continue;
+    }
+    const path = formatKeyPath(issue.path);
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required key is missing' : issue.message;
+    out.push({ path, code: issue.code === 'invalid_type' && issue.input === undefined ? 'ERR_CONFIG_MISSING_KEY' : 'ERR_CONFIG_VALUE', message });
+  }
+  return out;
+}
+
+function problemOf(path: string, error: unknown): ConfigProblem {
+  if (error instanceof IpgateError) {
+    return { path, code: error.code, message: error.message, ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion }) };
+  }
+  return { path, code: 'ERR_CONFIG_VALUE', message: String(error) };
+}
+
+function absolute(baseDir: string, file: string): string {
+  return isAbsolute(file) ? file : resolve(baseDir, file);
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function strings(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+}
+
+/**
+ * Checks the values inside a document (addresses, ranges, the profile rules), on whatever parts are
+ * well-formed, so a document with both shape and value problems gets them all reported at once.
+ */
+function valueProblems(document: unknown): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const top = record(document) ?? {};
+  const endpoint = (path: string, text: unknown, options: EndpointOptions): void => {
+    if (typeof text !== 'string') return;
+    try {
+      parseEndpoint(text, options);
+    } catch (error) {
+      problems.push(problemOf(path, error));
+    }
+  };
+  endpoint('upstream', top['upstream'], { allowHostname: true });
+  const listeners = Array.isArray(top['listeners']) ? (top['listeners'] as unknown[]) : [];
+  const names = new Set<string>();
+  listeners.forEach((item, i) => {
+    const l = record(item) ?? {};
+    endpoint(`listeners[${i}].address`, l['address'], { allowPortZero: true });
+    const name = l['name'];
+    if (typeof name === 'string') {
+      if (names.has(name)) problems.push({ path: `listeners[${i}].name`, code: 'ERR_CONFIG_DUPLICATE', message: `listener name "${name}" is used twice` });
+      names.add(name);
+    }
+    strings(record(l['proxyProtocol'])?.['trustedFrom'])?.forEach((entry, j) => {
+      try {
+        parseRange(entry);
+      } catch (error) {
+        problems.push(problemOf(`listeners[${i}].proxyProtocol.trustedFrom[${j}]`, error));
+      }
+    });
+  });
+  endpoint('admin.address', record(top['admin'])?.['address'], { allowPortZero: true });
+  const profile = record(top['profile']);
+  if (profile !== undefined) {
+    const authorizedIpRanges = strings(profile['authorizedIpRanges'] ?? []);
+    const egressIpRanges = strings(profile['egressIpRanges'] ?? []);
+    if (authorizedIpRanges !== undefined && egressIpRanges !== undefined) {
+      for (const p of validateProfile({ authorizedIpRanges, egressIpRanges }, { target: 'ipgate' }).problems) {
+        const path = p.field === undefined ? 'profile' : `profile.${p.field}${p.index === undefined ? '' : `[${p.index}]`}`;
+        problems.push({ path, code: p.code, message: p.message, ...(p.suggestion === undefined ? {} : { suggestion: p.suggestion }) });
+      }
+    }
+  }
+  if (top['store'] === undefined && top['profile'] === undefined) {
+    problems.push({ path: 'profile', code: 'ERR_CONFIG_MISSING_KEY', message: 'give a profile or a store (without either there is nothing to enforce)' });
+  }
+  return problems;
+}
+
+/** Validates a config document. Throws ConfigError (ERR_CONFIG_INVALID) with every problem. */
+export function validateConfig(document: unknown, source: string, baseDir: string): GatewayConfig {
+  const parsed = configSchema.safeParse(document ?? {});
+  const problems = [...(parsed.success ? [] : zodProblems(parsed.error.issues)), ...valueProblems(document)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(source, problems);
+  const raw: RawConfig = parsed.data;
+  const listeners: ListenerConfig[] = raw.listeners.map((l) => ({
+    name: l.name,
+    address: parseEndpoint(l.address, { allowPortZero: true }),
+    enforce: l.enforce,
+    ...(l.proxyProtocol === undefined ? {} : { proxyProtocol: { trustedFrom: l.proxyProtocol.trustedFrom, timeoutMs: l.proxyProtocol.timeoutMs ?? DEFAULT_PROXY_TIMEOUT_MS } }),
+  }));
+  return {
+    source,
+    upstream: parseEndpoint(raw.upstream, { allowHostname: true }),
+    listeners,
+    ...(raw.admin === undefined ? {} : { admin: { address: parseEndpoint(raw.admin.address, { allowPortZero: true }), tokenFile: absolute(baseDir, raw.admin.tokenFile) } }),
+    ...(raw.store === undefined
+      ? {}
+      : { store: { file: absolute(baseDir, raw.store.file), format: raw.store.format ?? (/\.json$/i.test(raw.store.file) ? 'json' : 'list') } }),
+    ...(raw.profile === undefined ? {} : { profile: raw.profile }),
+    auditLog: raw.auditLog === undefined || raw.auditLog === '-' || raw.auditLog === 'off' ? (raw.auditLog ?? '-') : absolute(baseDir, raw.auditLog),
+    revokeExisting: raw.revokeExisting,
+    drainTimeoutMs: raw.drainTimeoutMs,
+    upstreamConnectTimeoutMs: raw.upstreamConnectTimeoutMs,
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * The running gateway: store -> profile state -> listeners (+ admin API). Applies profile changes as they
+ * come (revoking connections no longer allowed), reloads on demand (SIGHUP) and shuts down gracefully.
+ */
+import { readFile } from 'node:fs/promises';
+import { AdminApi } from '../admin/handler.js';
+import { AdminServer } from '../admin/server.js';
+import { formatEndpoint } from '../config/address.js';
+import { loadConfigFile } from '../config/load.js';
+import type { GatewayConfig } from '../config/types.js';
+import { IpgateError } from '../errors.js';
+import { FileStore } from '../store/file-store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { ProfileStore, StoreEvent } from '../store/types.js';
+import { openAuditLog, type AuditLog } from './audit-log.js';
+import { ConnectionTracker } from './connection-tracker.js';
+import { newGatewayCounters, newListenerCounters, type GatewayCounters } from './counters.js';
+import { GatewayListener } from './listener.js';
+import type { Logger } from './log.js';
+import { createMetrics } from './metrics.js';
+import { ProfileState } from './profile-state.js';
+
+export interface BoundListener {
+  readonly name: string;
+  readonly address: string;
+  readonly enforce: boolean;
+}
+
+export interface GatewayOptions {
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+  /** The config file, re-read on reload (absent in the command-line form). */
+  readonly configFile?: string;
+}
+
+async function readToken(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new IpgateError('ERR_TOKEN_FILE', `Cannot read admin token file "${file}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { input: file });
+  }
+  const token = text.trim();
+  if (token.length < 16 || /\s/.test(token)) {
+    throw new IpgateError('ERR_TOKEN_FILE', `Admin token file "${file}" must hold one token of at least 16 characters without spaces`, {
+      input: file,
+      suggestion: 'openssl rand -hex 32 > admin.token',
+    });
+  }
+  return token;
+}
+
+async function openStore(config: GatewayConfig): Promise<ProfileStore> {
+  if (config.store !== undefined) {
+    return FileStore.open({ file: config.store.file, format: config.store.format, ...(config.profile === undefined ? {} : { seed: config.profile }) });
+  }
+  if (config.profile === undefined) throw new IpgateError('ERR_CONFIG_INVALID', 'No profile and no store configured');
+  return new MemoryStore(config.profile);
+}
+
+export class Gateway {
+  readonly listeners: BoundListener[] = [];
+  adminAddress: string | undefined;
+  readonly counters: GatewayCounters = newGatewayCounters();
+  private readonly tracker = new ConnectionTracker();
+  private readonly servers: GatewayListener[] = [];
+  private admin: AdminServer | undefined;
+  private readonly audit: AuditLog;
+  private ready = false;
+  private stopping = false;
+
+  private constructor(
+    private readonly options: GatewayOptions,
+    private readonly store: ProfileStore,
+    readonly state: ProfileState,
+  ) {
+    this.audit = openAuditLog(options.config.auditLog);
+  }
+
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    const { config, log } = options;
+    const token = config.admin === undefined ? undefined : await readToken(config.admin.tokenFile);
+    const store = await openStore(config);
+    let gateway: Gateway;
+    try {
+      gateway = new Gateway(options, store, new ProfileState(store.get()));
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    store.watch((event) => gateway.onStoreEvent(event));
+    gateway.state.subscribe((current) => {
+      const profile = current.compiled.profile;
+      log('info', 'profile-applied', {
+        generation: current.generation,
+        revision: current.revision,
+        authorized: profile.authorizedIpRanges.length,
+        egress: profile.egressIpRanges.length,
+      });
+      if (config.revokeExisting) {
+        const closed = gateway.tracker.revoke(current.compiled);
+        if (closed.length > 0) log('info', 'connections-revoked', { count: closed.length, generation: current.generation });
+      }
+    });
+    try {
+      for (const listenerConfig of config.listeners) {
+        const counters = newListenerCounters();
+        gateway.counters.listeners.set(listenerConfig.name, counters);
+        const listener = new GatewayListener({
+          config: listenerConfig,
+          upstream: config.upstream,
+          upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
+          state: gateway.state,
+          counters,
+          audit: gateway.audit,
+          tracker: gateway.tracker,
+        });
+        const bound = await listener.listen();
+        gateway.servers.push(listener);
+        gateway.listeners.push({ name: listenerConfig.name, address: formatEndpoint(bound.address, bound.port), enforce: listenerConfig.enforce });
+      }
+      if (config.admin !== undefined && token !== undefined) {
+        const registry = createMetrics(gateway.counters, gateway.state);
+        const api = new AdminApi({
+          store,
+          state: gateway.state,
+          token,
+          metrics: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
+          ready: () => gateway.ready,
+        });
+        gateway.admin = new AdminServer(api);
+        const bound = await gateway.admin.listen(config.admin.address);
+        gateway.adminAddress = formatEndpoint(bound.address, bound.port);
+      }
+    } catch (error) {
+      await gateway.stop(0);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+        throw new IpgateError('ERR_LISTEN', `Cannot listen: ${(error as Error).message}`);
+      }
+      throw error;
+    }
+    gateway.ready = true;
+    return gateway;
+  }
+
+  get description(): string {
+    return this.store.description;
+  }
+
+  private onStoreEvent(event: StoreEvent): void {
+    const { log } = this.options;
+    if (event.kind === 'rejected') {
+      this.counters.reloadFailures++;
+      log('error', 'profile-rejected', { code: event.error.code, path: this.store.description, problem: event.error.message, kept: this.state.current.revision });
+      return;
+    }
+    try {
+      const before = this.state.current.generation;
+      if (this.state.swap(event.snapshot).generation !== before) this.counters.reloads++;
+    } catch (error) {
+      this.counters.reloadFailures++;
+      const e = error instanceof IpgateError ? error : new IpgateError('ERR_PROFILE_INVALID', String(error));
+      log('error', 'profile-rejected', { code: e.code, path: this.store.description, problem: e.message, kept: this.state.current.revision });
+    }
+  }
+
+  /**
+   * SIGHUP: re-read the store; without a store, re-read the config file's profile. A file that does not
+   * parse or validate is refused and the last good profile stays.
+   */
+  async reload(): Promise<void> {
+    const { log, configFile } = this.options;
+    log('info', 'reload', { store: this.store.description });
+    if (this.options.config.store === undefined && configFile !== undefined) {
+      try {
+        const config = await loadConfigFile(configFile);
+        if (config.profile !== undefined) await this.store.compareAndSwap(this.store.get().revision, config.profile);
+      } catch (error) {
+        this.counters.reloadFailures++;
+        const e = error instanceof IpgateError ? error : new IpgateError('ERR_CONFIG_READ', String(error));
+        log('error', 'config-rejected', { code: e.code, path: configFile, problem: e.message, kept: this.state.current.revision });
+      }
+      return;
+    }
+    await this.store.refresh();
+  }
+
+  /** Stops accepting, waits up to `drainTimeoutMs` for open connections, then closes the rest. */
+  async stop(drainTimeoutMs: number): Promise<{ drained: boolean; closed: number }> {
+    if (this.stopping) return { drained: true, closed: 0 };
+    this.stopping = true;
+    this.ready = false;
+    for (const server of this.servers) server.stopAccepting();
+    const drained = await this.tracker.drained(drainTimeoutMs);
+    const closed = this.tracker.size;
+    this.tracker.destroyAll();
+    await this.admin?.close();
+    await this.audit.close();
+    await this.store.close();
+    return { drained, closed };
+  }
+
+  get openConnections(): number {
+    return this.tracker.size;
+  }
+}

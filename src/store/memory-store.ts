@@ -1,0 +1,52 @@
+/** A profile held in memory only (no store configured): same contract as the file store. */
+import { IpgateError } from '../errors.js';
+import type { Profile } from '../policy/profile.js';
+import { validateProfile } from '../policy/validate.js';
+import { encodeJson, revisionOf } from './codec.js';
+import type { ProfileStore, StoreListener, StoreSnapshot } from './types.js';
+
+export class MemoryStore implements ProfileStore {
+  readonly description = 'memory';
+  private snapshot: StoreSnapshot;
+  private readonly listeners = new Set<StoreListener>();
+
+  constructor(profile: Profile) {
+    this.snapshot = { profile, revision: revisionOf(encodeJson(profile)) };
+  }
+
+  get(): StoreSnapshot {
+    return this.snapshot;
+  }
+
+  compareAndSwap(expectedRevision: string, profile: Profile): Promise<StoreSnapshot> {
+    if (expectedRevision !== this.snapshot.revision) {
+      return Promise.reject(new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expectedRevision}" (now "${this.snapshot.revision}"); read it again and retry`, { input: expectedRevision }));
+    }
+    const result = validateProfile(profile, { target: 'ipgate' });
+    if (!result.valid) {
+      return Promise.reject(new IpgateError('ERR_PROFILE_INVALID', `Invalid profile: ${result.problems.map((p) => p.message).join('; ')}`));
+    }
+    const revision = revisionOf(encodeJson(profile));
+    if (revision !== this.snapshot.revision) {
+      this.snapshot = { profile: { authorizedIpRanges: [...profile.authorizedIpRanges], egressIpRanges: [...profile.egressIpRanges] }, revision };
+      for (const listener of [...this.listeners]) listener({ kind: 'changed', snapshot: this.snapshot, origin: 'write' });
+    }
+    return Promise.resolve(this.snapshot);
+  }
+
+  watch(listener: StoreListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  refresh(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.listeners.clear();
+    return Promise.resolve();
+  }
+}
