@@ -31,6 +31,7 @@ test('ipgate export (real CLI): URL and file sources, targets, formats, cache fa
     const config = join(dir, 'ipgate.yaml');
     await writeFile(config, [
       'upstream: 10.0.0.4:443',
+      'listeners: [{ name: public, address: "127.0.0.1:0" }]',
       'profile:',
       '  authorizedIpRanges: [73.140.245.0/24, AzureCloud.westeurope, "aws:service=EC2,region=eu-west-1"]',
       '  egressIpRanges: [20.50.1.7/32]',
@@ -81,11 +82,21 @@ test('ipgate export (real CLI): URL and file sources, targets, formats, cache fa
     const bad = await ipgate(['export', '--config', config, '--target', 'azure']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /ERR_USAGE/);
-    await writeFile(join(dir, 'typo.yaml'), 'profile:\n  authorizedIpRanges: ["aws:service=EC2,region=eu-wset-1"]\nsources:\n  - { name: aws, type: aws-ip-ranges, file: ./ip-ranges.json }\n');
+    await writeFile(join(dir, 'typo.yaml'), 'upstream: 10.0.0.4:443\nlisteners: [{ name: public, address: "127.0.0.1:0" }]\nprofile:\n  authorizedIpRanges: ["aws:service=EC2,region=eu-wset-1"]\nsources:\n  - { name: aws, type: aws-ip-ranges, file: ./ip-ranges.json }\n');
     const typo = await ipgate(['export', '--config', join(dir, 'typo.yaml'), '--target', 'aks']);
     assert.equal(typo.code, 2);
     assert.match(typo.stderr, /region=eu-west-1.*ERR_SELECTOR_UNKNOWN/);
     assert.equal(typo.stdout, '');
+    // The same loader as 'ipgate serve': an unknown key is an error, with the key's path and a suggestion.
+    await writeFile(join(dir, 'unknown.yaml'), 'upstream: 10.0.0.4:443\nlisteners: [{ name: public, address: "127.0.0.1:0" }]\nprofile: { authorizedIpRanges: [10.0.0.0/8] }\nsources:\n  - { name: aws, type: aws-ip-ranges, file: ./ip-ranges.json, refesh: 24h }\n');
+    const unknown = await ipgate(['export', '--config', join(dir, 'unknown.yaml'), '--target', 'aks']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /sources\[0\]\.refesh.*did you mean "refresh"/);
+    // A reference to a source that is not configured is refused when the file is read.
+    await writeFile(join(dir, 'nosource.yaml'), 'upstream: 10.0.0.4:443\nlisteners: [{ name: public, address: "127.0.0.1:0" }]\nprofile: { authorizedIpRanges: ["gcp:scope=europe-west1"] }\nsources:\n  - { name: aws, type: aws-ip-ranges, file: ./ip-ranges.json }\n');
+    const nosource = await ipgate(['export', '--config', join(dir, 'nosource.yaml'), '--target', 'aks']);
+    assert.equal(nosource.code, 2);
+    assert.match(nosource.stderr, /no source named "gcp"/);
   } finally {
     await server.close().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });

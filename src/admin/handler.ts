@@ -5,16 +5,18 @@
 import { parseAddress } from '../cidr/parse.js';
 import { formatAddress } from '../cidr/format.js';
 import { IpgateError } from '../errors.js';
-import { compileProfile, type CompiledProfile } from '../policy/decide.js';
+import { compileProfile, ProfileInvalidError, type CompiledProfile } from '../policy/decide.js';
 import type { Profile } from '../policy/profile.js';
-import { validateProfile } from '../policy/validate.js';
+import { validateProfile, type ProfileProblem } from '../policy/validate.js';
 import type { ProfileStore, StoreSnapshot } from '../store/types.js';
 import type { ProfileState } from '../gateway/profile-state.js';
 import { ApiError } from './api-error.js';
 import { bearerMatches } from './auth.js';
 import { parsePatchBody, parseProfileBody } from './body.js';
 import { checkLockout } from './lockout.js';
+import { enforcedName, listProfiles, namedPath, otherProfile } from './named-profiles.js';
 import { applyPatch } from './patch.js';
+import { isSourceReference, NO_SOURCES, sourcesRoute, type AdminSources } from './sources-api.js';
 
 export interface AdminRequest {
   readonly method: string;
@@ -39,6 +41,13 @@ export interface AdminDeps {
   readonly token: string;
   readonly metrics: () => Promise<{ contentType: string; text: string }>;
   readonly ready: () => boolean;
+  /**
+   * Resolves once the profile in force is enforced by the data plane (HAProxy); throws an IpgateError when
+   * the data plane refused it (the change is stored, the data plane keeps its last list and retries).
+   */
+  readonly settled?: () => Promise<void>;
+  /** Range sources, when configured: references in the profile, explain's reference/source, /v1/sources. */
+  readonly sources?: AdminSources;
 }
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
@@ -78,7 +87,7 @@ export class AdminApi {
     } catch (error) {
       if (error instanceof ApiError) return json(error.status, error, error.status === 401 ? { 'www-authenticate': 'Bearer realm="ipgate"' } : {});
       if (error instanceof IpgateError) {
-        const status = error.code === 'ERR_PRECONDITION' ? 412 : 400;
+        const status = error.code === 'ERR_PRECONDITION' ? 412 : error.code === 'ERR_STORE_UNAVAILABLE' ? 503 : 400;
         return json(status, { code: error.code, message: error.message, ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion }) });
       }
       return json(500, { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) });
@@ -88,7 +97,13 @@ export class AdminApi {
   private async route(request: AdminRequest): Promise<AdminResponse> {
     const { path, method } = request;
     if (path === '/healthz') return json(200, { status: 'ok' });
-    if (path === '/readyz') return this.deps.ready() ? json(200, { status: 'ready' }) : json(503, { status: 'not ready' });
+    if (path === '/readyz') {
+      if (!this.deps.ready()) return json(503, { status: 'not ready' });
+      // A degraded shared store still leaves a working gateway (the last good profile is enforced).
+      const health = this.deps.store.health?.();
+      if (health !== undefined && !health.up) return json(200, { status: 'degraded', store: { up: false, detail: health.detail ?? null } });
+      return json(200, { status: 'ready' });
+    }
     if (path === '/metrics') {
       const m = await this.deps.metrics();
       return { status: 200, headers: { 'content-type': m.contentType }, body: m.text };
@@ -100,7 +115,16 @@ export class AdminApi {
     const allow = (methods: string[]): void => {
       if (!methods.includes(method)) throw new ApiError(405, 'ERR_METHOD', `${method} is not supported on ${path} (use ${methods.join(', ')})`);
     };
-    switch (path) {
+    const named = namedPath(path);
+    if (named !== undefined && named !== enforcedName(this.deps.store)) {
+      allow(['GET', 'PUT', 'PATCH']);
+      const answer = await otherProfile(this.deps.store, named, method, request.body, request.ifMatch, flag(request.query, 'dryRun'));
+      return json(answer.status, answer.body, answer.etag === undefined ? {} : { etag: answer.etag });
+    }
+    switch (named === undefined ? path : '/v1/profile') {
+      case '/v1/profiles':
+        allow(['GET']);
+        return json(200, await listProfiles(this.deps.store));
       case '/v1/profile':
         allow(['GET', 'PUT', 'PATCH']);
         if (method === 'GET') return this.getProfile();
@@ -114,6 +138,9 @@ export class AdminApi {
       case '/v1/whoami':
         allow(['GET']);
         return json(200, this.explain(plain(request.remoteAddress)));
+      case '/v1/sources':
+      case '/v1/sources/sync':
+        return json(200, await sourcesRoute(path, method, this.deps.sources));
       default:
         throw new ApiError(404, 'ERR_NOT_FOUND', `No such endpoint: ${path}`);
     }
@@ -121,7 +148,8 @@ export class AdminApi {
 
   private explain(ip: string): Record<string, unknown> {
     try {
-      return verdictBody(this.deps.state.current.compiled, ip);
+      const body = verdictBody(this.deps.state.current.compiled, ip);
+      return { ...body, ...this.deps.sources?.explainFields(body['matched'] as string | null) };
     } catch (error) {
       if (error instanceof IpgateError) {
         throw new ApiError(400, error.code, error.message, [{ entry: ip, code: error.code, message: error.message, ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion }) }]);
@@ -143,23 +171,33 @@ export class AdminApi {
   }
 
   private compileChecked(profile: Profile): CompiledProfile {
-    const result = validateProfile(profile, { target: 'ipgate' });
-    if (!result.valid) {
-      throw new ApiError(
-        400,
-        'ERR_PROFILE_INVALID',
-        `The profile has ${result.problems.length} problem(s); nothing was changed`,
-        result.problems.map((p) => ({
-          entry: p.entry ?? '',
-          code: p.code,
-          message: p.message,
-          ...(p.suggestion === undefined ? {} : { suggestion: p.suggestion }),
-          ...(p.field === undefined ? {} : { field: p.field }),
-          ...(p.index === undefined ? {} : { index: p.index }),
-        })),
-      );
+    const result = validateProfile(profile, { target: 'ipgate', reference: this.deps.sources?.reference ?? NO_SOURCES });
+    if (result.valid && this.deps.sources !== undefined) {
+      try {
+        return this.deps.sources.compile(profile);
+      } catch (error) {
+        if (error instanceof ProfileInvalidError) throw this.invalid(error.problems);
+        throw error;
+      }
     }
+    if (!result.valid) throw this.invalid(result.problems);
     return compileProfile(profile);
+  }
+
+  private invalid(problems: readonly ProfileProblem[]): ApiError {
+    return new ApiError(
+      400,
+      'ERR_PROFILE_INVALID',
+      `The profile has ${problems.length} problem(s); nothing was changed`,
+      problems.map((p) => ({
+        entry: p.entry ?? '',
+        code: p.code,
+        message: p.message,
+        ...(p.suggestion === undefined ? {} : { suggestion: p.suggestion }),
+        ...(p.field === undefined ? {} : { field: p.field }),
+        ...(p.index === undefined ? {} : { index: p.index }),
+      })),
+    );
   }
 
   private async update(request: AdminRequest): Promise<AdminResponse> {
@@ -178,6 +216,7 @@ export class AdminApi {
   private async updateOnce(request: AdminRequest): Promise<AdminResponse> {
     const dryRun = flag(request.query, 'dryRun');
     const force = flag(request.query, 'force');
+    await this.deps.store.prepareWrite?.();
     const snapshot = this.deps.store.get();
     let next: Profile;
     let added: string[];
@@ -189,7 +228,7 @@ export class AdminApi {
       added = [...after].filter((e) => !before.has(e));
       removed = [...before].filter((e) => !after.has(e));
     } else {
-      const result = applyPatch(snapshot.profile, parsePatchBody(request.body));
+      const result = applyPatch(snapshot.profile, parsePatchBody(request.body), this.deps.sources?.isReference ?? isSourceReference);
       ({ profile: next, added, removed } = result);
     }
     const compiled = this.compileChecked(next);
@@ -199,6 +238,14 @@ export class AdminApi {
       return json(200, { dryRun: true, profile: next, added, removed }, { etag: etagOf(snapshot.revision) });
     }
     const written = await this.deps.store.compareAndSwap(snapshot.revision, next);
+    if (this.deps.settled !== undefined) {
+      try {
+        await this.deps.settled();
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        throw new ApiError(502, e.code ?? 'ERR_DATAPLANE', `The change is stored but the data plane does not enforce it yet: ${e.message ?? String(error)}`);
+      }
+    }
     return json(200, { dryRun: false, profile: written.profile, added, removed }, { etag: etagOf(written.revision) });
   }
 }

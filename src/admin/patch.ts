@@ -18,7 +18,11 @@ export interface PatchResult {
 
 type Field = 'authorizedIpRanges' | 'egressIpRanges';
 
-function canonical(entry: string): string {
+/** References (`azure:AzureCloud`) are compared as written; everything else as a canonical range. */
+type IsReference = ((entry: string) => boolean) | undefined;
+
+function canonical(entry: string, isReference?: IsReference): string {
+  if (isReference?.(entry) === true) return entry;
   return formatRange(parseRange(entry));
 }
 
@@ -29,11 +33,11 @@ function entryError(entry: string, field: Field, error: unknown): EntryError {
   return { entry, field, code: 'ERR_ENTRY', message: String(error) };
 }
 
-function edit(list: readonly string[], field: Field, add: readonly string[], remove: readonly string[], errors: EntryError[], added: string[], removed: string[]): string[] {
+function edit(list: readonly string[], field: Field, add: readonly string[], remove: readonly string[], errors: EntryError[], added: string[], removed: string[], isReference?: IsReference): string[] {
   const index = new Map<string, number>();
   list.forEach((entry, i) => {
     try {
-      index.set(canonical(entry), i);
+      index.set(canonical(entry, isReference), i);
     } catch {
       index.set(entry, i);
     }
@@ -42,7 +46,7 @@ function edit(list: readonly string[], field: Field, add: readonly string[], rem
   for (const entry of remove) {
     let key: string;
     try {
-      key = canonical(entry);
+      key = canonical(entry, isReference);
     } catch (error) {
       errors.push(entryError(entry, field, error));
       continue;
@@ -58,7 +62,7 @@ function edit(list: readonly string[], field: Field, add: readonly string[], rem
   const out = list.filter((_, i) => !drop.has(i));
   const present = new Set(out.map((e) => {
     try {
-      return canonical(e);
+      return canonical(e, isReference);
     } catch {
       return e;
     }
@@ -66,7 +70,7 @@ function edit(list: readonly string[], field: Field, add: readonly string[], rem
   for (const entry of add) {
     let key: string;
     try {
-      key = canonical(entry);
+      key = canonical(entry, isReference);
     } catch (error) {
       errors.push(entryError(entry, field, error));
       continue;
@@ -79,12 +83,12 @@ function edit(list: readonly string[], field: Field, add: readonly string[], rem
   return out;
 }
 
-export function applyPatch(profile: Profile, patch: PatchBody): PatchResult {
+export function applyPatch(profile: Profile, patch: PatchBody, isReference?: IsReference): PatchResult {
   const errors: EntryError[] = [];
   const added: string[] = [];
   const removed: string[] = [];
-  const authorizedIpRanges = edit(profile.authorizedIpRanges, 'authorizedIpRanges', patch.add, patch.remove, errors, added, removed);
-  const egressIpRanges = edit(profile.egressIpRanges, 'egressIpRanges', patch.addEgress, patch.removeEgress, errors, added, removed);
+  const authorizedIpRanges = edit(profile.authorizedIpRanges, 'authorizedIpRanges', patch.add, patch.remove, errors, added, removed, isReference);
+  const egressIpRanges = edit(profile.egressIpRanges, 'egressIpRanges', patch.addEgress, patch.removeEgress, errors, added, removed, isReference);
   if (errors.length > 0) {
     throw new ApiError(400, 'ERR_PATCH_INVALID', `The patch has ${errors.length} bad entr${errors.length === 1 ? 'y' : 'ies'}; nothing was changed`, errors);
   }

@@ -13,6 +13,13 @@ export interface ServerTarget {
   readonly baseUrl: string;
   readonly token: string;
   readonly timeoutMs: number;
+  /** A named profile of a gateway whose store holds several (etcd): `--profile NAME`. */
+  readonly profile?: string;
+}
+
+/** The admin API path of the profile the CLI works on: `/v1/profile`, or `/v1/profiles/NAME` for a named one. */
+export function profilePath(target: ServerTarget): string {
+  return target.profile === undefined ? '/v1/profile' : `/v1/profiles/${encodeURIComponent(target.profile)}`;
 }
 
 export interface AdminResponse {

@@ -3,6 +3,7 @@
  * checked further (addresses, ranges, the profile) in ./validate.ts.
  */
 import { z } from 'zod';
+import { sourcesSchema } from '../sources/schema.js';
 
 export const DEFAULT_PROXY_TIMEOUT_MS = 3000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
@@ -24,14 +25,45 @@ const adminShape = {
   tokenFile: z.string().min(1),
 };
 
+const etcdShape = {
+  endpoints: z.array(z.string().min(1)).min(1),
+  prefix: z.string().min(1).default('/ipgate/'),
+  profile: z.string().default('default'),
+  caFile: z.string().min(1).optional(),
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+};
+
+/** Either `file` (+ `format`) or `etcd` (+ `cacheFile`); checked in ./validate.ts. */
 const storeShape = {
-  file: z.string().min(1),
+  file: z.string().min(1).optional(),
   format: z.enum(['json', 'list']).optional(),
+  etcd: z.strictObject(etcdShape).optional(),
+  cacheFile: z.string().min(1).optional(),
+};
+
+/** `dataplane: { type: haproxy, ... }`: HAProxy carries the connections; mode-specific keys are checked in ./validate.ts. */
+const dataplaneShape = {
+  type: z.literal('haproxy'),
+  mode: z.enum(['managed', 'attach']),
+  binary: z.string().min(1).optional(),
+  stateDir: z.string().min(1).optional(),
+  threads: z.number().int().min(1).max(64).optional(),
+  socket: z.string().min(1).optional(),
+  mapFile: z.string().min(1).optional(),
+  frontends: z.array(z.string().min(1)).min(1).optional(),
 };
 
 const profileShape = {
   authorizedIpRanges: z.array(z.string()).default([]),
   egressIpRanges: z.array(z.string()).default([]),
+};
+
+/** How URL range sources are downloaded (per-attempt timeout, retries, first backoff). */
+const sourceFetchShape = {
+  timeoutMs: z.number().int().min(100).max(600_000).optional(),
+  retries: z.number().int().min(0).max(10).optional(),
+  backoffMs: z.number().int().min(0).max(600_000).optional(),
 };
 
 const topShape = {
@@ -44,6 +76,9 @@ const topShape = {
   revokeExisting: z.boolean().default(true),
   drainTimeoutMs: z.number().int().min(0).max(3_600_000).default(DEFAULT_DRAIN_TIMEOUT_MS),
   upstreamConnectTimeoutMs: z.number().int().min(1).max(600_000).default(5000),
+  sources: sourcesSchema.optional(),
+  sourceFetch: z.strictObject(sourceFetchShape).optional(),
+  dataplane: z.strictObject(dataplaneShape).optional(),
 };
 
 export const configSchema = z.strictObject(topShape);
@@ -56,5 +91,9 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   'listeners[].proxyProtocol': Object.keys(proxyProtocolShape),
   admin: Object.keys(adminShape),
   store: Object.keys(storeShape),
+  'store.etcd': Object.keys(etcdShape),
   profile: Object.keys(profileShape),
+  dataplane: Object.keys(dataplaneShape),
+  'sources[]': ['name', 'type', 'url', 'file', 'refresh'],
+  sourceFetch: Object.keys(sourceFetchShape),
 };

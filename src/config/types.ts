@@ -1,5 +1,6 @@
 /** The gateway's configuration once validated: what `ipgate serve` runs. */
 import type { Profile } from '../policy/profile.js';
+import type { SourceConfig } from '../sources/schema.js';
 import type { Endpoint } from './address.js';
 
 export interface ProxyProtocolConfig {
@@ -32,6 +33,46 @@ export interface StoreConfig {
   readonly format: StoreFormat;
 }
 
+export interface EtcdStoreConfig {
+  /** `http(s)://host:port` URLs. */
+  readonly endpoints: readonly string[];
+  /** Key space shared by the instances; profiles live at `<prefix>profiles/<name>`. */
+  readonly prefix: string;
+  /** The named profile this instance enforces. */
+  readonly profile: string;
+  /** Absolute paths (TLS to etcd). */
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  /** Absolute path of the last-known-good cache, written on every accepted change. */
+  readonly cacheFile?: string;
+}
+
+/** `dataplane: { type: haproxy, mode: managed }`: ipgate writes HAProxy's config and runs it as a child. */
+export interface HaproxyManagedConfig {
+  readonly type: 'haproxy';
+  readonly mode: 'managed';
+  /** The haproxy binary (default `haproxy`, looked up in PATH). */
+  readonly binary: string;
+  /** Absolute path: HAProxy's config, allow map, runtime socket and pid file live here. */
+  readonly stateDir: string;
+  readonly threads?: number;
+}
+
+/** `dataplane: { type: haproxy, mode: attach }`: an HAProxy run by others; ipgate only updates its allow map. */
+export interface HaproxyAttachConfig {
+  readonly type: 'haproxy';
+  readonly mode: 'attach';
+  /** Absolute path of the runtime API socket (`stats socket PATH level admin`). */
+  readonly socket: string;
+  /** Absolute path of the allow map file, as HAProxy's config names it in `map_ip(...)`. */
+  readonly mapFile: string;
+  /** Frontends whose sessions are revoked on a change (default: every TCP session). */
+  readonly frontends?: readonly string[];
+}
+
+export type HaproxyDataplaneConfig = HaproxyManagedConfig | HaproxyAttachConfig;
+
 export interface GatewayConfig {
   /** Where the config came from (a file path, or `command line`). */
   readonly source: string;
@@ -40,6 +81,8 @@ export interface GatewayConfig {
   readonly admin?: AdminConfig;
   /** Absent: the profile lives in memory, from `profile` (SIGHUP re-reads the config file). */
   readonly store?: StoreConfig;
+  /** The profile lives in etcd (`store.etcd`), shared by many instances; exclusive with `store`. */
+  readonly etcd?: EtcdStoreConfig;
   /** Seeds the store when its file does not exist. */
   readonly profile?: Profile;
   /** `-` = standard error (default), `off`, or a file path (absolute). */
@@ -47,4 +90,12 @@ export interface GatewayConfig {
   readonly revokeExisting: boolean;
   readonly drainTimeoutMs: number;
   readonly upstreamConnectTimeoutMs: number;
+  /** Range sources the profile may reference (`azure:AzureCloud.westeurope`); `file:` paths are absolute. */
+  readonly sources?: readonly SourceConfig[];
+  /** Where the last good copy of each source is kept: `.ipgate-cache/sources` next to the store file, or the config file. */
+  readonly sourcesCacheDir?: string;
+  /** Download settings of URL sources (defaults: 30 s per attempt, 2 retries, 1 s first backoff). */
+  readonly sourceFetch?: { readonly timeoutMs?: number | undefined; readonly retries?: number | undefined; readonly backoffMs?: number | undefined };
+  /** HAProxy carries the connections instead of ipgate's own listeners. */
+  readonly dataplane?: HaproxyDataplaneConfig;
 }

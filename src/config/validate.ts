@@ -2,12 +2,16 @@
  * Turns a parsed YAML document into a GatewayConfig, or a ConfigError listing every problem with its key
  * path. Pure: file paths are resolved against `baseDir`, nothing is read.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { parseRange } from '../cidr/parse.js';
 import { IpgateError } from '../errors.js';
 import { validateProfile } from '../policy/validate.js';
+import { referenceCheck, type SourceIdentity } from '../sources/profile-check.js';
+import { SOURCE_TYPES } from '../sources/types.js';
 import { parseEndpoint, type EndpointOptions } from './address.js';
+import { etcdStoreConfig, storeProblems } from './etcd-config.js';
+import { dataplaneConfig, dataplaneProblems } from '../dataplane/config.js';
 import { ConfigError, closestKey, formatKeyPath, type ConfigProblem } from './problems.js';
 import { configSchema, DEFAULT_PROXY_TIMEOUT_MS, KNOWN_KEYS, type RawConfig } from './schema.js';
 import type { GatewayConfig, ListenerConfig } from './types.js';
@@ -54,6 +58,17 @@ function strings(value: unknown): string[] | undefined {
   return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
 }
 
+/** The sources a document declares (well-formed items only), for checking the profile's references. */
+function declaredSources(value: unknown): SourceIdentity[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item) => {
+    const r = record(item);
+    const name = r?.['name'];
+    const type = SOURCE_TYPES.find((t) => t === r?.['type']);
+    return typeof name === 'string' && type !== undefined ? [{ name, type }] : [];
+  });
+}
+
 /**
  * Checks the values inside a document (addresses, ranges, the profile rules), on whatever parts are
  * well-formed, so a document with both shape and value problems gets them all reported at once.
@@ -94,12 +109,15 @@ function valueProblems(document: unknown): ConfigProblem[] {
     const authorizedIpRanges = strings(profile['authorizedIpRanges'] ?? []);
     const egressIpRanges = strings(profile['egressIpRanges'] ?? []);
     if (authorizedIpRanges !== undefined && egressIpRanges !== undefined) {
-      for (const p of validateProfile({ authorizedIpRanges, egressIpRanges }, { target: 'ipgate' }).problems) {
+      const reference = referenceCheck(declaredSources(top['sources']));
+      for (const p of validateProfile({ authorizedIpRanges, egressIpRanges }, { target: 'ipgate', reference }).problems) {
         const path = p.field === undefined ? 'profile' : `profile.${p.field}${p.index === undefined ? '' : `[${p.index}]`}`;
         problems.push({ path, code: p.code, message: p.message, ...(p.suggestion === undefined ? {} : { suggestion: p.suggestion }) });
       }
     }
   }
+  problems.push(...storeProblems(top['store']));
+  problems.push(...dataplaneProblems(top));
   if (top['store'] === undefined && top['profile'] === undefined) {
     problems.push({ path: 'profile', code: 'ERR_CONFIG_MISSING_KEY', message: 'give a profile or a store (without either there is nothing to enforce)' });
   }
@@ -123,13 +141,22 @@ export function validateConfig(document: unknown, source: string, baseDir: strin
     upstream: parseEndpoint(raw.upstream, { allowHostname: true }),
     listeners,
     ...(raw.admin === undefined ? {} : { admin: { address: parseEndpoint(raw.admin.address, { allowPortZero: true }), tokenFile: absolute(baseDir, raw.admin.tokenFile) } }),
-    ...(raw.store === undefined
+    ...(raw.store?.file === undefined
       ? {}
       : { store: { file: absolute(baseDir, raw.store.file), format: raw.store.format ?? (/\.json$/i.test(raw.store.file) ? 'json' : 'list') } }),
+    ...(raw.store?.etcd === undefined ? {} : { etcd: etcdStoreConfig(raw.store.etcd, raw.store.cacheFile, (f) => absolute(baseDir, f)) }),
     ...(raw.profile === undefined ? {} : { profile: raw.profile }),
     auditLog: raw.auditLog === undefined || raw.auditLog === '-' || raw.auditLog === 'off' ? (raw.auditLog ?? '-') : absolute(baseDir, raw.auditLog),
     revokeExisting: raw.revokeExisting,
     drainTimeoutMs: raw.drainTimeoutMs,
     upstreamConnectTimeoutMs: raw.upstreamConnectTimeoutMs,
+    ...(raw.sources === undefined || raw.sources.length === 0
+      ? {}
+      : {
+          sources: raw.sources.map((s) => (s.file === undefined ? s : { ...s, file: absolute(baseDir, s.file) })),
+          ...(raw.sourceFetch === undefined ? {} : { sourceFetch: raw.sourceFetch }),
+          sourcesCacheDir: resolve(raw.store?.file === undefined ? baseDir : dirname(absolute(baseDir, raw.store.file)), '.ipgate-cache', 'sources'),
+        }),
+    ...(raw.dataplane === undefined ? {} : { dataplane: dataplaneConfig(raw.dataplane, baseDir) }),
   };
 }

@@ -9,8 +9,12 @@ import { formatEndpoint } from '../config/address.js';
 import { loadConfigFile } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
 import { IpgateError } from '../errors.js';
+import { HaproxyDataPlane } from '../dataplane/haproxy-dataplane.js';
+import { registerHaproxyMetrics } from '../dataplane/metrics.js';
+import { EtcdStore } from '../store/etcd-store.js';
 import { FileStore } from '../store/file-store.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { registerStoreMetrics } from '../store/store-metrics.js';
 import type { ProfileStore, StoreEvent } from '../store/types.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
 import { ConnectionTracker } from './connection-tracker.js';
@@ -18,6 +22,9 @@ import { newGatewayCounters, newListenerCounters, type GatewayCounters } from '.
 import { GatewayListener } from './listener.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
+import { startSources, type SourcesBinding } from './sources-binding.js';
+import { registerSourceMetrics } from './sources-metrics.js';
+import type { ProfileCheck } from '../policy/validate.js';
 import { ProfileState } from './profile-state.js';
 
 export interface BoundListener {
@@ -50,12 +57,15 @@ async function readToken(file: string): Promise<string> {
   return token;
 }
 
-async function openStore(config: GatewayConfig): Promise<ProfileStore> {
+async function openStore(config: GatewayConfig, check?: ProfileCheck): Promise<ProfileStore> {
+  if (config.etcd !== undefined) {
+    return EtcdStore.open({ ...config.etcd, ...(config.profile === undefined ? {} : { seed: config.profile }) });
+  }
   if (config.store !== undefined) {
-    return FileStore.open({ file: config.store.file, format: config.store.format, ...(config.profile === undefined ? {} : { seed: config.profile }) });
+    return FileStore.open({ file: config.store.file, format: config.store.format, ...(config.profile === undefined ? {} : { seed: config.profile }), ...(check === undefined ? {} : { check }) });
   }
   if (config.profile === undefined) throw new IpgateError('ERR_CONFIG_INVALID', 'No profile and no store configured');
-  return new MemoryStore(config.profile);
+  return new MemoryStore(config.profile, check);
 }
 
 export class Gateway {
@@ -68,11 +78,14 @@ export class Gateway {
   private readonly audit: AuditLog;
   private ready = false;
   private stopping = false;
+  /** HAProxy carries the connections (config `dataplane`); no Node listeners then. */
+  dataplane: HaproxyDataPlane | undefined;
 
   private constructor(
     private readonly options: GatewayOptions,
     private readonly store: ProfileStore,
     readonly state: ProfileState,
+    private readonly sources?: SourcesBinding,
   ) {
     this.audit = openAuditLog(options.config.auditLog);
   }
@@ -80,14 +93,23 @@ export class Gateway {
   static async start(options: GatewayOptions): Promise<Gateway> {
     const { config, log } = options;
     const token = config.admin === undefined ? undefined : await readToken(config.admin.tokenFile);
-    const store = await openStore(config);
+    const sources = await startSources(config, log);
+    let store: ProfileStore;
+    try {
+      store = await openStore(config, sources?.check);
+    } catch (error) {
+      sources?.stop();
+      throw error;
+    }
     let gateway: Gateway;
     try {
-      gateway = new Gateway(options, store, new ProfileState(store.get()));
+      gateway = new Gateway(options, store, sources?.stateFor(store.get()) ?? new ProfileState(store.get()), sources);
     } catch (error) {
+      sources?.stop();
       await store.close();
       throw error;
     }
+    sources?.attach(gateway.state, gateway.counters);
     store.watch((event) => gateway.onStoreEvent(event));
     gateway.state.subscribe((current) => {
       const profile = current.compiled.profile;
@@ -97,13 +119,18 @@ export class Gateway {
         authorized: profile.authorizedIpRanges.length,
         egress: profile.egressIpRanges.length,
       });
+      if (gateway.dataplane !== undefined) void gateway.dataplane.apply().catch(() => undefined);
       if (config.revokeExisting) {
         const closed = gateway.tracker.revoke(current.compiled);
         if (closed.length > 0) log('info', 'connections-revoked', { count: closed.length, generation: current.generation });
       }
     });
     try {
-      for (const listenerConfig of config.listeners) {
+      if (config.dataplane !== undefined) {
+        gateway.dataplane = await HaproxyDataPlane.start(config, config.dataplane, gateway.state, log);
+        gateway.listeners.push(...gateway.dataplane.listeners);
+      }
+      for (const listenerConfig of config.dataplane === undefined ? config.listeners : []) {
         const counters = newListenerCounters();
         gateway.counters.listeners.set(listenerConfig.name, counters);
         const listener = new GatewayListener({
@@ -121,12 +148,17 @@ export class Gateway {
       }
       if (config.admin !== undefined && token !== undefined) {
         const registry = createMetrics(gateway.counters, gateway.state);
+        registerStoreMetrics(registry, store);
+        if (gateway.dataplane !== undefined) registerHaproxyMetrics(registry, gateway.dataplane);
+        if (sources !== undefined) registerSourceMetrics(registry, sources);
         const api = new AdminApi({
           store,
           state: gateway.state,
           token,
           metrics: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
-          ready: () => gateway.ready,
+          ready: () => gateway.ready && (gateway.dataplane?.healthy ?? true),
+          ...(gateway.dataplane === undefined ? {} : { settled: gateway.dataplane.settled.bind(gateway.dataplane) }),
+          ...(sources === undefined ? {} : { sources: sources.admin() }),
         });
         gateway.admin = new AdminServer(api);
         const bound = await gateway.admin.listen(config.admin.address);
@@ -150,6 +182,15 @@ export class Gateway {
 
   private onStoreEvent(event: StoreEvent): void {
     const { log } = this.options;
+    if (event.kind === 'health') {
+      const fields = { store: this.store.description, kept: this.state.current.revision, ...(event.health.detail === undefined ? {} : { detail: event.health.detail }) };
+      log(event.health.up ? 'info' : 'error', event.health.up ? 'store-up' : 'store-degraded', fields);
+      return;
+    }
+    if (event.kind === 'warning') {
+      log('warn', 'store-warning', { code: event.error.code, problem: event.error.message });
+      return;
+    }
     if (event.kind === 'rejected') {
       this.counters.reloadFailures++;
       log('error', 'profile-rejected', { code: event.error.code, path: this.store.description, problem: event.error.message, kept: this.state.current.revision });
@@ -172,7 +213,7 @@ export class Gateway {
   async reload(): Promise<void> {
     const { log, configFile } = this.options;
     log('info', 'reload', { store: this.store.description });
-    if (this.options.config.store === undefined && configFile !== undefined) {
+    if (this.options.config.store === undefined && this.options.config.etcd === undefined && configFile !== undefined) {
       try {
         const config = await loadConfigFile(configFile);
         if (config.profile !== undefined) await this.store.compareAndSwap(this.store.get().revision, config.profile);
@@ -195,8 +236,10 @@ export class Gateway {
     const drained = await this.tracker.drained(drainTimeoutMs);
     const closed = this.tracker.size;
     this.tracker.destroyAll();
+    await this.dataplane?.stop();
     await this.admin?.close();
     await this.audit.close();
+    this.sources?.stop();
     await this.store.close();
     return { drained, closed };
   }

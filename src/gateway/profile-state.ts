@@ -3,7 +3,32 @@
  * judged by one whole profile, never half of one. Subscribers hear about each new generation.
  */
 import { compileProfile, type CompiledProfile } from '../policy/decide.js';
+import type { Profile } from '../policy/profile.js';
 import type { StoreSnapshot } from '../store/types.js';
+
+/** Where a prefix of the compiled profile came from, when a reference into a range source admitted it. */
+export interface PrefixOrigin {
+  /** The profile entry as written, e.g. `azure:AzureCloud.westeurope`. */
+  readonly reference: string;
+  readonly source: string;
+}
+
+/** A stored profile made ready to enforce: compiled, with the origin of each prefix that came from a source. */
+export interface Compiled {
+  readonly compiled: CompiledProfile;
+  /** Keyed by the compiled entry (`matched` of a verdict). */
+  readonly origins?: ReadonlyMap<string, PrefixOrigin>;
+}
+
+/** Turns a stored profile into what is enforced; throws IpgateError (changing nothing) when it cannot. */
+export type ProfileCompiler = (profile: Profile) => Compiled;
+
+const plainCompiler: ProfileCompiler = (profile) => ({ compiled: compileProfile(profile) });
+
+function sameLists(a: Profile, b: Profile): boolean {
+  const eq = (x: readonly string[], y: readonly string[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+  return eq(a.authorizedIpRanges, b.authorizedIpRanges) && eq(a.egressIpRanges, b.egressIpRanges);
+}
 
 export interface ProfileGeneration {
   readonly compiled: CompiledProfile;
@@ -11,6 +36,7 @@ export interface ProfileGeneration {
   readonly generation: number;
   /** The store revision it came from (the admin API's ETag). */
   readonly revision: string;
+  readonly origins?: ReadonlyMap<string, PrefixOrigin>;
 }
 
 export type GenerationListener = (current: ProfileGeneration, previous: ProfileGeneration) => void;
@@ -18,10 +44,22 @@ export type GenerationListener = (current: ProfileGeneration, previous: ProfileG
 export class ProfileState {
   private currentGeneration: ProfileGeneration;
   private readonly listeners = new Set<GenerationListener>();
+  /** The stored profile in force (before compiling: references as written). */
+  private snapshot: StoreSnapshot;
 
-  /** Compiles the first profile; throws IpgateError ERR_PROFILE_INVALID when it is not valid. */
-  constructor(snapshot: StoreSnapshot) {
-    this.currentGeneration = { compiled: compileProfile(snapshot.profile), generation: 1, revision: snapshot.revision };
+  /**
+   * Compiles the first profile; throws IpgateError ERR_PROFILE_INVALID when it is not valid. `initial`, when
+   * given, is installed instead of compiling (a refusal put in force while the profile cannot be).
+   */
+  constructor(snapshot: StoreSnapshot, private readonly compiler: ProfileCompiler = plainCompiler, initial?: Compiled) {
+    this.snapshot = snapshot;
+    const first = initial ?? compiler(snapshot.profile);
+    this.currentGeneration = { compiled: first.compiled, generation: 1, revision: snapshot.revision, ...(first.origins === undefined ? {} : { origins: first.origins }) };
+  }
+
+  /** The latest stored profile (the one in force, or a newer one that could not be compiled yet). */
+  get stored(): StoreSnapshot {
+    return this.snapshot;
   }
 
   get current(): ProfileGeneration {
@@ -35,8 +73,30 @@ export class ProfileState {
   swap(snapshot: StoreSnapshot): ProfileGeneration {
     const previous = this.currentGeneration;
     if (snapshot.revision === previous.revision) return previous;
-    const compiled = compileProfile(snapshot.profile);
-    const next: ProfileGeneration = { compiled, generation: previous.generation + 1, revision: snapshot.revision };
+    // Remembered even when it does not compile now: a later recompile (new source data) may succeed.
+    this.snapshot = snapshot;
+    return this.install(this.compiler(snapshot.profile), snapshot.revision);
+  }
+
+  /**
+   * Compiles the stored profile again (its references now select other prefixes) and installs the result
+   * when the enforced lists changed. Throws, changing nothing, when it does not compile.
+   */
+  recompile(): ProfileGeneration {
+    const made = this.compiler(this.snapshot.profile);
+    if (this.snapshot.revision === this.currentGeneration.revision && sameLists(made.compiled.profile, this.currentGeneration.compiled.profile)) {
+      const origins = made.origins ?? this.currentGeneration.origins;
+      this.currentGeneration = { ...this.currentGeneration, ...(origins === undefined ? {} : { origins }) };
+      return this.currentGeneration;
+    }
+    return this.install(made, this.snapshot.revision);
+  }
+
+  private install(made: Compiled, revision: string): ProfileGeneration {
+    const previous = this.currentGeneration;
+    const next: ProfileGeneration = {
+      compiled: made.compiled, generation: previous.generation + 1, revision, ...(made.origins === undefined ? {} : { origins: made.origins }),
+    };
     this.currentGeneration = next;
     for (const listener of [...this.listeners]) listener(next, previous);
     return next;

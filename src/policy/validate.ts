@@ -38,7 +38,25 @@ export interface ValidateOptions {
   readonly target?: ValidationTarget;
   /** AKS: whether the cluster uses API server VNet integration (a service tag is then refused). */
   readonly vnetIntegration?: boolean;
+  /**
+   * References into range sources (`azure:AzureCloud.westeurope`, `github:actions`): called for an entry
+   * that is not a range; undefined means "not a reference" (the entry is judged as usual), otherwise the
+   * problems with the reference (none: a valid reference).
+   */
+  readonly reference?: ReferenceCheck;
 }
+
+/** The problems with a reference entry, or undefined when the entry is not a reference. */
+export type ReferenceCheck = (entry: string, field: ProfileField) => readonly ReferenceProblem[] | undefined;
+
+export interface ReferenceProblem {
+  readonly code: string;
+  readonly message: string;
+  readonly suggestion?: string;
+}
+
+/** Validates a whole profile (stores and the gateway take one to accept what their deployment can resolve). */
+export type ProfileCheck = (profile: Profile) => ValidationResult;
 
 /** Most entries AKS accepts in authorizedIpRanges. */
 export const AKS_MAX_ENTRIES = 200;
@@ -47,6 +65,7 @@ export const AKS_MAX_ENTRIES = 200;
 export type ParsedEntry =
   | { readonly kind: 'range'; readonly index: number; readonly entry: string; readonly range: Range }
   | { readonly kind: 'tag'; readonly index: number; readonly entry: string }
+  | { readonly kind: 'reference'; readonly index: number; readonly entry: string }
   | { readonly kind: 'invalid'; readonly index: number; readonly entry: string };
 
 interface Located {
@@ -75,11 +94,16 @@ export function isEgressOnlySentinel(range: Range): boolean {
 }
 
 /** Rule: every entry parses strictly as a range, or (in authorizedIpRanges) looks like a service tag. */
-export function parseEntry(field: ProfileField, index: number, entry: string, problems: ProfileProblem[]): ParsedEntry {
+export function parseEntry(field: ProfileField, index: number, entry: string, problems: ProfileProblem[], reference?: ReferenceCheck): ParsedEntry {
   const at = { field, index, entry };
   try {
     return { kind: 'range', index, entry, range: parseRange(entry) };
   } catch (error) {
+    const refProblems = typeof entry === 'string' ? reference?.(entry, field) : undefined;
+    if (refProblems !== undefined) {
+      for (const p of refProblems) problems.push(problem(p.code, at, p.message, p.suggestion));
+      return { kind: 'reference', index, entry };
+    }
     if (typeof entry === 'string' && looksLikeServiceTag(entry)) return { kind: 'tag', index, entry };
     if (error instanceof IpgateError) {
       problems.push(problem(error.code, at, error.message, error.suggestion));
@@ -222,8 +246,8 @@ export function validateProfile(profile: Profile, options: ValidateOptions = {})
   const problems: ProfileProblem[] = [];
   const shape = ruleListShape(profile);
   if (shape.length > 0) return { valid: false, problems: shape };
-  const authorized = profile.authorizedIpRanges.map((entry, index) => parseEntry('authorizedIpRanges', index, entry, problems));
-  const egress = profile.egressIpRanges.map((entry, index) => parseEntry('egressIpRanges', index, entry, problems));
+  const authorized = profile.authorizedIpRanges.map((entry, index) => parseEntry('authorizedIpRanges', index, entry, problems, options.reference));
+  const egress = profile.egressIpRanges.map((entry, index) => parseEntry('egressIpRanges', index, entry, problems, options.reference));
 
   for (const e of authorized) {
     const at = { field: 'authorizedIpRanges' as const, index: e.index, entry: e.entry };

@@ -2,9 +2,21 @@
  * One-shot resolution for offline commands (`ipgate export`, `ipgate sources sync`): load the cached copies,
  * sync every source once (URL fetch or file read; failures keep the cached copy), and expand the profile.
  */
-import type { SourcesConfig } from './export-config.js';
+import type { Profile } from '../policy/profile.js';
+import type { SourceConfig } from './schema.js';
 import { SourceSync, type SourceStatus, type SyncReport } from './sync.js';
 import { expandProfile, type ExpandedProfile } from './expand.js';
+
+/** What one-shot commands need from a config file: the profile (references as written) and the sources. */
+export interface SourcesConfig {
+  readonly path: string;
+  /** Directory relative `file:` paths are resolved against. */
+  readonly baseDir: string;
+  /** Where the last good copy of each source is kept (shared with \`ipgate serve\`). */
+  readonly cacheDir: string;
+  readonly profile: Profile;
+  readonly sources: SourceConfig[];
+}
 
 export interface Resolved {
   readonly expanded: ExpandedProfile;

@@ -43,6 +43,8 @@ export interface SourceStatus {
   readonly prefixCount: number;
   readonly hostBitsNormalized: number;
   readonly version?: string;
+  /** When the next scheduled sync is due (absent when no schedule runs, as in one-shot commands). */
+  readonly nextRefresh?: string;
 }
 
 export type SyncOutcome = 'updated' | 'unchanged' | 'not-modified' | 'failed';
@@ -86,6 +88,7 @@ interface State {
   fromCache: boolean;
   running?: Promise<SyncReport>;
   timer?: NodeJS.Timeout;
+  nextAt?: number;
 }
 
 export class SourceSync {
@@ -176,6 +179,7 @@ export class SourceSync {
       prefixCount: s.catalogue?.prefixCount ?? 0,
       hostBitsNormalized: s.catalogue?.hostBitsNormalized ?? 0,
       ...(s.catalogue?.version === undefined ? {} : { version: s.catalogue.version }),
+      ...(s.nextAt === undefined || this.#stopped ? {} : { nextRefresh: new Date(s.nextAt).toISOString() }),
     }));
   }
 
@@ -186,6 +190,7 @@ export class SourceSync {
   #schedule(s: State, delay: number): void {
     if (this.#stopped) return;
     if (s.timer !== undefined) clearTimeout(s.timer);
+    s.nextAt = (this.#options.now?.() ?? new Date()).getTime() + delay;
     s.timer = setTimeout(() => {
       void this.#syncState(s).then(() => this.#schedule(s, s.lastError === undefined ? s.refreshMs : this.#retryDelay(s)));
     }, delay);

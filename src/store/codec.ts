@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
-import { validateProfile } from '../policy/validate.js';
+import { validateProfile, type ProfileCheck } from '../policy/validate.js';
 import type { StoreFormat } from '../config/types.js';
 
 /** In a list file, an explicit "no restriction": an empty list file is refused instead (never fail open). */
@@ -22,8 +22,11 @@ function invalid(source: string, message: string, suggestion?: string): never {
   });
 }
 
-function checked(profile: Profile, source: string): Profile {
-  const result = validateProfile(profile, { target: 'ipgate' });
+/** The check a store applies by default: a profile of ranges (no references). */
+export const defaultProfileCheck: ProfileCheck = (profile) => validateProfile(profile, { target: 'ipgate' });
+
+function checked(profile: Profile, source: string, check: ProfileCheck = defaultProfileCheck): Profile {
+  const result = check(profile);
   if (!result.valid) {
     const first = result.problems[0];
     const list = result.problems.map((p) => `${p.field === undefined ? '' : `${p.field}[${p.index ?? '?'}] `}${p.message}`).join('; ');
@@ -36,7 +39,7 @@ function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
-export function decodeJson(text: string, source: string): Profile {
+export function decodeJson(text: string, source: string, check?: ProfileCheck): Profile {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -51,7 +54,7 @@ export function decodeJson(text: string, source: string): Profile {
   const egress = record['egressIpRanges'] ?? [];
   if (!isStringArray(authorized)) invalid(source, 'authorizedIpRanges must be a list of strings');
   if (!isStringArray(egress)) invalid(source, 'egressIpRanges must be a list of strings');
-  return checked({ authorizedIpRanges: authorized, egressIpRanges: egress }, source);
+  return checked({ authorizedIpRanges: authorized, egressIpRanges: egress }, source, check);
 }
 
 export function encodeJson(profile: Profile): string {
@@ -59,7 +62,7 @@ export function encodeJson(profile: Profile): string {
 }
 
 /** List file: one entry a line, `#` comments and blank lines ignored, whitespace trimmed, commas separate. */
-export function decodeList(text: string, source: string): Profile {
+export function decodeList(text: string, source: string, check?: ProfileCheck): Profile {
   const entries: string[] = [];
   let disabled = false;
   for (const line of text.split(/\r?\n/)) {
@@ -78,7 +81,7 @@ export function decodeList(text: string, source: string): Profile {
     invalid(source, 'the ranges file has no entries (an empty file is refused, not read as "allow everyone")', `to allow every source on purpose, write the line "${LIST_DISABLED_MARKER}"`);
   }
   if (entries.length > 0 && disabled) invalid(source, 'the file has entries and the "ipgate: disabled" marker; keep one of them');
-  return checked({ authorizedIpRanges: entries, egressIpRanges: [] }, source);
+  return checked({ authorizedIpRanges: entries, egressIpRanges: [] }, source, check);
 }
 
 export function encodeList(profile: Profile, source: string): string {
@@ -89,8 +92,8 @@ export function encodeList(profile: Profile, source: string): string {
   return `${profile.authorizedIpRanges.join('\n')}\n`;
 }
 
-export function decodeProfile(format: StoreFormat, text: string, source: string): Profile {
-  return format === 'json' ? decodeJson(text, source) : decodeList(text, source);
+export function decodeProfile(format: StoreFormat, text: string, source: string, check?: ProfileCheck): Profile {
+  return format === 'json' ? decodeJson(text, source, check) : decodeList(text, source, check);
 }
 
 export function encodeProfile(format: StoreFormat, profile: Profile, source: string): string {

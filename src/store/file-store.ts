@@ -8,6 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
+import type { ProfileCheck } from '../policy/validate.js';
 import type { StoreFormat } from '../config/types.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { decodeProfile, encodeProfile, revisionOf } from './codec.js';
@@ -20,6 +21,8 @@ export interface FileStoreOptions {
   readonly seed?: Profile;
   /** Quiet period after a change on disk before the file is read. */
   readonly debounceMs?: number;
+  /** How a profile is validated (default: ranges only; the gateway with range sources also accepts references). */
+  readonly check?: ProfileCheck;
 }
 
 export class FileStore implements ProfileStore {
@@ -53,11 +56,11 @@ export class FileStore implements ProfileStore {
         throw new IpgateError('ERR_STORE_READ', `Store file "${file}" does not exist`, { input: file, suggestion: `create it, or give a "profile" in the config to seed it` });
       }
       text = encodeProfile(format, options.seed, file);
-      decodeProfile(format, text, file);
+      decodeProfile(format, text, file, options.check);
       await mkdir(dirname(file), { recursive: true });
       await writeFileAtomic(file, text);
     }
-    const profile = decodeProfile(format, text, file);
+    const profile = decodeProfile(format, text, file, options.check);
     const store = new FileStore(options, { profile, revision: revisionOf(text) });
     store.startWatching();
     return store;
@@ -76,7 +79,7 @@ export class FileStore implements ProfileStore {
         });
       }
       const text = encodeProfile(this.options.format, profile, this.options.file);
-      const decoded = decodeProfile(this.options.format, text, this.options.file);
+      const decoded = decodeProfile(this.options.format, text, this.options.file, this.options.check);
       const revision = revisionOf(text);
       if (revision === this.snapshot.revision) return this.snapshot;
       await writeFileAtomic(this.options.file, text);
@@ -149,7 +152,7 @@ export class FileStore implements ProfileStore {
     if (revision === this.snapshot.revision) return;
     let profile: Profile;
     try {
-      profile = decodeProfile(this.options.format, text, this.options.file);
+      profile = decodeProfile(this.options.format, text, this.options.file, this.options.check);
     } catch (error) {
       const e = error instanceof IpgateError ? error : new IpgateError('ERR_STORE_INVALID', String(error));
       this.emit({ kind: 'rejected', error: e });

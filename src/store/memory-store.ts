@@ -1,8 +1,8 @@
 /** A profile held in memory only (no store configured): same contract as the file store. */
 import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
-import { validateProfile } from '../policy/validate.js';
-import { encodeJson, revisionOf } from './codec.js';
+import type { ProfileCheck } from '../policy/validate.js';
+import { defaultProfileCheck, encodeJson, revisionOf } from './codec.js';
 import type { ProfileStore, StoreListener, StoreSnapshot } from './types.js';
 
 export class MemoryStore implements ProfileStore {
@@ -10,7 +10,8 @@ export class MemoryStore implements ProfileStore {
   private snapshot: StoreSnapshot;
   private readonly listeners = new Set<StoreListener>();
 
-  constructor(profile: Profile) {
+  /** `check` validates writes (default: ranges only; the gateway with range sources also accepts references). */
+  constructor(profile: Profile, private readonly check: ProfileCheck = defaultProfileCheck) {
     this.snapshot = { profile, revision: revisionOf(encodeJson(profile)) };
   }
 
@@ -22,7 +23,7 @@ export class MemoryStore implements ProfileStore {
     if (expectedRevision !== this.snapshot.revision) {
       return Promise.reject(new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expectedRevision}" (now "${this.snapshot.revision}"); read it again and retry`, { input: expectedRevision }));
     }
-    const result = validateProfile(profile, { target: 'ipgate' });
+    const result = this.check(profile);
     if (!result.valid) {
       return Promise.reject(new IpgateError('ERR_PROFILE_INVALID', `Invalid profile: ${result.problems.map((p) => p.message).join('; ')}`));
     }

@@ -14,7 +14,33 @@ export interface StoreSnapshot {
 export type StoreEvent =
   | { readonly kind: 'changed'; readonly snapshot: StoreSnapshot; readonly origin: 'write' | 'external' }
   /** The store's content changed but is unusable (parse or validation error); the last good profile stays. */
-  | { readonly kind: 'rejected'; readonly error: IpgateError };
+  | { readonly kind: 'rejected'; readonly error: IpgateError }
+  /** A shared store became reachable or unreachable (the profile in force does not change). */
+  | { readonly kind: 'health'; readonly health: StoreHealth }
+  /** Something worth a log line that changes nothing (e.g. the last-known-good cache could not be written). */
+  | { readonly kind: 'warning'; readonly error: IpgateError };
+
+export interface StoreHealth {
+  /** false: the backing store cannot be reached; the last good profile stays in force, writes are refused. */
+  readonly up: boolean;
+  /** Why the store is degraded (absent when up). */
+  readonly detail?: string;
+  /** Times the change feed (watch) broke and had to be re-established. */
+  readonly watchErrors: number;
+  /** Values refused because they did not parse or validate. */
+  readonly rejected: number;
+}
+
+/** One named profile of a store holding several (etcd). */
+export interface NamedProfileInfo {
+  readonly name: string;
+  /** Its ETag value (store revision). */
+  readonly revision: string;
+  /** Whether this instance enforces it. */
+  readonly enforced: boolean;
+  /** false when the stored value does not parse or validate. */
+  readonly valid: boolean;
+}
 
 export type StoreListener = (event: StoreEvent) => void;
 
@@ -33,4 +59,19 @@ export interface ProfileStore {
   /** Re-reads the backing data now (SIGHUP). Resolves when done; a bad content is reported as 'rejected'. */
   refresh(): Promise<void>;
   close(): Promise<void>;
+  /** Reachability of a shared store (absent: always up, e.g. a local file). */
+  health?(): StoreHealth;
+  /**
+   * Brings the snapshot up to date before a write (shared stores, so an ETag read on another instance is
+   * current here). Rejects with IpgateError ERR_STORE_UNAVAILABLE when the store cannot be reached.
+   */
+  prepareWrite?(): Promise<void>;
+  /** The name of the profile enforced (stores holding several); absent means `default`. */
+  readonly profileName?: string;
+  /** Every named profile in the store (stores holding several). */
+  listProfiles?(): Promise<NamedProfileInfo[]>;
+  /** Reads another named profile; undefined when it does not exist (revision `0` creates it). */
+  readNamed?(name: string): Promise<StoreSnapshot | undefined>;
+  /** compareAndSwap on another named profile; expected revision `0` creates it. */
+  compareAndSwapNamed?(name: string, expectedRevision: string, profile: Profile): Promise<StoreSnapshot>;
 }

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { IpgateError } from '../../errors.js';
 import { parseCommandArgs } from '../args.js';
-import { readSourcesConfig } from '../../sources/export-config.js';
+import { loadSourcesConfig } from '../sources-config.js';
 import { failureNotes, resolveConfig } from '../../sources/resolve.js';
 import { describePlan, EXPORT_TARGETS, planExport, type ExportTarget } from '../../sources/export-plan.js';
 import { EXPORT_FORMATS, formatExport, type ExportFormat } from '../../sources/export-format.js';
@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     exclude = parseRangeList(text, `--exclude ${values.exclude}`, 'ERR_EXCLUDE_PARSE');
   }
-  const config = await readSourcesConfig(values.config);
+  const config = await loadSourcesConfig(values.config);
   const resolved = await resolveConfig(config);
   const notes = failureNotes(resolved);
   const plan = planExport(resolved.expanded, { target, ...(max === undefined ? {} : { max }), ...(exclude === undefined ? {} : { exclude }) });

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { IpgateError } from '../../errors.js';
+import { checkProfileName } from '../../store/etcd-keys.js';
 import { parseCommandArgs, type CommandSpec } from '../args.js';
-import { adminRequest, profileOf, resolveTarget, unexpectedAnswer, type ServerTarget } from '../client.js';
+import { adminRequest, profileOf, profilePath, resolveTarget, unexpectedAnswer, type ServerTarget } from '../client.js';
 import { writeJson } from '../output.js';
 import { formatProfile, summaryLine, type ProfileView } from '../profile-view.js';
 
@@ -15,7 +16,9 @@ type Sub = 'show' | 'set' | 'add' | 'remove' | 'disable';
 const COMMON = `  --server URL        the gateway's admin API (or IPGATE_SERVER), e.g. http://127.0.0.1:9090
   --token-file F      file holding the admin bearer token (or IPGATE_TOKEN_FILE)
   --output table|json plain text (default) or JSON for scripts
-  --timeout SECONDS   give up after this long (default 10)`;
+  --timeout SECONDS   give up after this long (default 10)
+  --profile NAME      a named profile of a gateway with an etcd store (admin path /v1/profiles/NAME);
+                      default: the profile the gateway enforces`;
 
 const CHANGE = `  --if-match ETAG     only change the profile if it still has this ETag (from 'ranges show')
   --dry-run           validate and show the result; change nothing
@@ -63,6 +66,7 @@ const OPTIONS = {
   force: { type: 'boolean' },
   egress: { type: 'boolean' },
   file: { type: 'string', multiple: true },
+  profile: { type: 'string' },
 } as const;
 
 /** Splits a range list's text: one entry per line or comma-separated, `#` comments, blank lines ignored. */
@@ -104,7 +108,7 @@ interface Change {
 }
 
 async function readProfile(target: ServerTarget): Promise<ProfileView> {
-  const res = await adminRequest(target, 'GET', '/v1/profile');
+  const res = await adminRequest(target, 'GET', profilePath(target));
   const profile = profileOf(res.body);
   if (profile === undefined) throw unexpectedAnswer('GET /v1/profile', target.baseUrl);
   return { ...profile, etag: res.etag };
@@ -122,7 +126,7 @@ async function putProfile(
   dryRun: boolean,
   force: boolean,
 ): Promise<{ after: ProfileView | undefined; etag: string | undefined }> {
-  const res = await adminRequest(target, 'PUT', '/v1/profile', {
+  const res = await adminRequest(target, 'PUT', profilePath(target), {
     body: { authorizedIpRanges: profile.authorizedIpRanges, egressIpRanges: profile.egressIpRanges },
     headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
     query: changeQuery(dryRun, force),
@@ -170,7 +174,7 @@ async function change(
 
   // Authorized add/remove: the server's PATCH does it atomically.
   if (!egress && (sub === 'add' || sub === 'remove')) {
-    const res = await adminRequest(target, 'PATCH', '/v1/profile', {
+    const res = await adminRequest(target, 'PATCH', profilePath(target), {
       body: sub === 'add' ? { add: entries, remove: [] } : { add: [], remove: entries },
       headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
       query: changeQuery(dryRun, force),
@@ -240,7 +244,8 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
     throw new IpgateError('ERR_USAGE', 'ipgate ranges disable takes no --egress, --file or --force (disabling never locks anyone out)');
   }
 
-  const target = resolveTarget(values.server, values['token-file'], values.timeout);
+  const resolved = resolveTarget(values.server, values['token-file'], values.timeout);
+  const target = values.profile === undefined ? resolved : { ...resolved, profile: checkProfileName(values.profile, '--profile') };
 
   if (sub === 'show') {
     const profile = await readProfile(target);

@@ -1,20 +1,35 @@
 /**
- * `ipgate sources show|sync --config FILE`: the configured range sources, offline. `show` reads the cache
- * (and local `file:` sources) without any network access; `sync` fetches every source once, updates the
- * cache and prints what changed.
+ * `ipgate sources show|sync`: the range sources of a running gateway (`--server URL --token-file F`, through
+ * its admin API), or, offline, of a config file (`--config FILE`): `show` reads the cache (and local `file:`
+ * sources) without any network access; `sync` fetches every source once, updates the cache and prints what
+ * changed.
  */
 import { IpgateError } from '../../errors.js';
 import { parseCommandArgs } from '../args.js';
 import { writeJson } from '../output.js';
-import { readSourcesConfig, type SourcesConfig } from '../../sources/export-config.js';
+import { resolveTarget } from '../client.js';
+import { startProgress } from '../progress.js';
+import { showServer, syncServer } from './sources-server.js';
+import { loadSourcesConfig } from '../sources-config.js';
+import type { SourcesConfig } from '../../sources/resolve.js';
 import { SourceSync, type SourceStatus } from '../../sources/sync.js';
 import { expandProfile } from '../../sources/expand.js';
 import { listSelectors } from '../../sources/select.js';
 import type { Catalogue } from '../../sources/types.js';
 
-const HELP = `Usage: ipgate sources show --config FILE [--all] [--output json]
+const HELP = `Usage: ipgate sources show --server URL --token-file F [--output json]
+       ipgate sources sync --server URL --token-file F [--output json] [--timeout SECONDS]
+       ipgate sources show --config FILE [--all] [--output json]
        ipgate sources sync --config FILE [--output json]
 
+With --server (or IPGATE_SERVER): the sources of a running gateway. show lists each source (type, origin,
+last success, last error, ETag, prefix counts, next refresh) and the profile's references; sync makes the
+gateway sync every source now and prints what changed (the gateway enforces the result at once).
+  --server URL        the gateway's admin API, e.g. http://127.0.0.1:9090
+  --token-file F      file holding the admin bearer token (or IPGATE_TOKEN_FILE)
+  --timeout SECONDS   give up after this long (default 10 for show, 300 for sync)
+
+With --config FILE (offline, no gateway needed):
 show  lists the configured sources with their cache status and prefix counts, and the prefix count of
       every reference in the profile (--all: of every selector of every source). No network access:
       URL sources are read from the cache (.ipgate-cache/sources next to the config file).
@@ -68,7 +83,13 @@ async function syncOnce(config: SourcesConfig, json: boolean): Promise<number> {
   const references = [...config.profile.authorizedIpRanges, ...config.profile.egressIpRanges];
   const sync = new SourceSync({ sources: config.sources, baseDir: config.baseDir, cacheDir: config.cacheDir, references: () => references });
   await sync.loadCache();
-  const reports = await sync.syncAll();
+  const progress = startProgress(`syncing ${config.sources.length} source(s)`);
+  let done = 0;
+  const reports = await Promise.all(config.sources.map(async (s) => {
+    const report = await sync.sync(s.name);
+    progress.update(`${++done}/${config.sources.length}`);
+    return report;
+  })).finally(() => progress.done());
   sync.stop();
   if (json) {
     writeJson({ reports, sources: sync.status() });
@@ -92,17 +113,25 @@ export async function run(argv: string[]): Promise<number> {
   }
   const parsed = parseCommandArgs({
     name: `sources ${sub}`, help: HELP, maxPositionals: 0,
-    options: { config: { type: 'string' }, output: { type: 'string' }, all: { type: 'boolean' } },
+    options: {
+      config: { type: 'string' }, output: { type: 'string' }, all: { type: 'boolean' },
+      server: { type: 'string' }, 'token-file': { type: 'string' }, timeout: { type: 'string' },
+    },
   }, rest);
   if (parsed === undefined) return 0;
   const { values } = parsed;
-  if (values.config === undefined) {
-    throw new IpgateError('ERR_USAGE', `ipgate sources ${sub}: --config FILE is required (the client mode for a running gateway is not available in this command yet)`);
-  }
   if (values.output !== undefined && values.output !== 'json' && values.output !== 'table') {
     throw new IpgateError('ERR_USAGE', `ipgate sources ${sub}: --output must be table or json`, { input: values.output });
   }
   const json = values.output === 'json';
-  const config = await readSourcesConfig(values.config);
+  if (values.config === undefined) {
+    if (values.all === true) throw new IpgateError('ERR_USAGE', `ipgate sources ${sub}: --all needs --config FILE (it lists the selectors of the cached data)`);
+    const target = resolveTarget(values.server, values['token-file'], values.timeout ?? (sub === 'sync' ? '300' : undefined));
+    return sub === 'show' ? showServer(target, json) : syncServer(target, json);
+  }
+  if (values.server !== undefined || values['token-file'] !== undefined) {
+    throw new IpgateError('ERR_USAGE', `ipgate sources ${sub}: give either --config FILE (offline) or --server URL --token-file F, not both`);
+  }
+  const config = await loadSourcesConfig(values.config);
   return sub === 'show' ? show(config, values.all === true, json) : syncOnce(config, json);
 }

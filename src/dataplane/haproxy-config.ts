@@ -1,0 +1,92 @@
+/**
+ * The HAProxy configuration ipgate writes in managed mode (pure): one TCP frontend per listener, refusing
+ * at `tcp-request connection` (before any upstream dial) every source the allow map does not admit, PROXY
+ * protocol from trusted peers, and one backend to the upstream. See ./allow-map.ts for why the rules test
+ * the map value (`4`/`6`) against the source's family.
+ */
+import type { Endpoint } from '../config/address.js';
+import type { ListenerConfig } from '../config/types.js';
+
+export interface HaproxyConfigInput {
+  readonly listeners: readonly ListenerConfig[];
+  readonly upstream: Endpoint;
+  readonly upstreamConnectTimeoutMs: number;
+  readonly socketPath: string;
+  readonly mapFile: string;
+  /** The trusted-peers map of a listener with PROXY protocol. */
+  readonly trustedFile: (listener: string) => string;
+  readonly threads?: number;
+}
+
+export function frontendName(listener: string): string {
+  return `ipgate-${listener}`;
+}
+
+function haproxyAddress(endpoint: Endpoint): string {
+  return endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
+}
+
+/** The rules admitting a source whose address is `src` at the time they run. */
+function allowRules(phase: 'connection' | 'session'): string[] {
+  return [
+    `  tcp-request ${phase} accept if ipgate_src_v4 ipgate_allowed_v4`,
+    `  tcp-request ${phase} accept if !ipgate_src_v4 ipgate_allowed_v6`,
+    `  tcp-request ${phase} reject`,
+  ];
+}
+
+/** Rules of an enforced frontend (exported for the attach-mode documentation and tests). */
+export function enforcementRules(mapFile: string, trustedFile?: string): string[] {
+  const lines = [
+    '  acl ipgate_src_v4 src ::ffff:0:0/96',
+    `  acl ipgate_allowed_v4 src,map_ip(${mapFile}) -m str 4`,
+    `  acl ipgate_allowed_v6 src,map_ip(${mapFile}) -m str 6`,
+  ];
+  if (trustedFile === undefined) return [...lines, ...allowRules('connection')];
+  return [
+    ...lines,
+    `  acl ipgate_trusted_v4 src,map_ip(${trustedFile}) -m str 4`,
+    `  acl ipgate_trusted_v6 src,map_ip(${trustedFile}) -m str 6`,
+    '  acl ipgate_trusted ipgate_src_v4 ipgate_trusted_v4',
+    '  acl ipgate_trusted !ipgate_src_v4 ipgate_trusted_v6',
+    // A trusted balancer's connection is judged by the address its PROXY header carries (session rules
+    // run after the header is read); any other peer by its own address, at once.
+    '  tcp-request connection expect-proxy layer4 if ipgate_trusted',
+    '  tcp-request connection accept if ipgate_trusted',
+    ...allowRules('connection'),
+    ...allowRules('session'),
+  ];
+}
+
+export function renderHaproxyConfig(input: HaproxyConfigInput): string {
+  const out = [
+    '# Written by ipgate (dataplane: haproxy, mode: managed); changes here are overwritten on start.',
+    'global',
+    '  master-worker',
+    `  stats socket ${input.socketPath} mode 600 level admin`,
+    ...(input.threads === undefined ? [] : [`  nbthread ${input.threads}`]),
+    '',
+    'defaults',
+    '  mode tcp',
+    `  timeout connect ${input.upstreamConnectTimeoutMs}ms`,
+    '  timeout client 1h',
+    '  timeout server 1h',
+    '',
+  ];
+  for (const listener of input.listeners) {
+    out.push(`frontend ${frontendName(listener.name)}`);
+    out.push(`  bind ${haproxyAddress(listener.address)}${listener.address.host === '::' ? ' v4v6' : ''}`);
+    if (listener.enforce) {
+      out.push(...enforcementRules(input.mapFile, listener.proxyProtocol === undefined ? undefined : input.trustedFile(listener.name)));
+    } else if (listener.proxyProtocol !== undefined) {
+      out.push(`  acl ipgate_src_v4 src ::ffff:0:0/96`);
+      out.push(`  acl ipgate_trusted_v4 src,map_ip(${input.trustedFile(listener.name)}) -m str 4`);
+      out.push(`  acl ipgate_trusted_v6 src,map_ip(${input.trustedFile(listener.name)}) -m str 6`);
+      out.push('  acl ipgate_trusted ipgate_src_v4 ipgate_trusted_v4', '  acl ipgate_trusted !ipgate_src_v4 ipgate_trusted_v6');
+      out.push('  tcp-request connection expect-proxy layer4 if ipgate_trusted');
+    }
+    out.push('  default_backend ipgate-upstream', '');
+  }
+  out.push('backend ipgate-upstream', `  server upstream ${haproxyAddress(input.upstream)}`, '');
+  return out.join('\n');
+}

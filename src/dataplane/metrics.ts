@@ -1,0 +1,68 @@
+/** HAProxy's counters (from `show stat`) and the data plane's own, in ipgate's /metrics registry. */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { HaproxyDataPlane } from './haproxy-dataplane.js';
+
+export function registerHaproxyMetrics(registry: Registry, plane: HaproxyDataPlane): void {
+  new Gauge({
+    name: 'ipgate_haproxy_up',
+    help: 'Whether HAProxy runs and answers its runtime API (1) or not (0).',
+    registers: [registry],
+    collect() {
+      this.set(plane.healthy ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'ipgate_haproxy_connections_total',
+    help: 'Connections HAProxy accepted on a frontend, by decision (allowed, refused by the allow map).',
+    labelNames: ['frontend', 'decision'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const f of await plane.stats()) {
+        this.inc({ frontend: f.name, decision: 'allowed' }, Math.max(0, f.connections - f.refused));
+        this.inc({ frontend: f.name, decision: 'refused' }, f.refused);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ipgate_haproxy_current_sessions',
+    help: 'Sessions open through an HAProxy frontend now.',
+    labelNames: ['frontend'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const f of await plane.stats()) this.set({ frontend: f.name }, f.current);
+    },
+  });
+  const counter = (name: string, help: string, value: () => number): void => {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(value());
+      },
+    });
+  };
+  counter('ipgate_haproxy_restarts_total', 'Times ipgate restarted a managed HAProxy that died.', () => plane.restarts);
+  counter('ipgate_haproxy_map_swaps_total', 'Profile changes committed to HAProxy (one atomic map swap each).', () => plane.counters.applied);
+  counter('ipgate_haproxy_map_swap_failures_total', 'Swaps HAProxy refused or could not be reached for (it kept its last list).', () => plane.counters.applyFailures);
+  counter('ipgate_haproxy_revoked_sessions_total', 'HAProxy sessions shut down because a profile change no longer allows their source.', () => plane.counters.revoked);
+  new Gauge({
+    name: 'ipgate_haproxy_map_entries',
+    help: 'Entries of the allow map HAProxy enforces.',
+    registers: [registry],
+    collect() {
+      this.set(plane.counters.mapEntries);
+    },
+  });
+  new Gauge({
+    name: 'ipgate_haproxy_applied_generation',
+    help: 'Profile generation HAProxy enforces (equals ipgate_profile_generation when in sync).',
+    registers: [registry],
+    collect() {
+      this.set(plane.applied);
+    },
+  });
+}

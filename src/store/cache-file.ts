@@ -1,0 +1,57 @@
+/**
+ * The last-known-good cache of a shared store: the profile an instance last accepted, with its name and
+ * revision, written atomically on every accepted change. An instance that starts while the shared store is
+ * unreachable enforces it.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { IpgateError } from '../errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { decodeJson } from './codec.js';
+import type { StoreSnapshot } from './types.js';
+
+const KIND = 'ipgate-last-known-good';
+
+export function encodeCache(name: string, snapshot: StoreSnapshot): string {
+  const { profile, revision } = snapshot;
+  return `${JSON.stringify({ kind: KIND, profile: name, revision, value: { authorizedIpRanges: profile.authorizedIpRanges, egressIpRanges: profile.egressIpRanges } }, null, 2)}\n`;
+}
+
+/** Decodes a cache file's text for profile `name`; throws ERR_CACHE_INVALID when unusable. */
+export function decodeCache(text: string, name: string, file: string): StoreSnapshot {
+  const bad = (why: string): never => {
+    throw new IpgateError('ERR_CACHE_INVALID', `Cache file "${file}" is unusable: ${why}`, { input: file });
+  };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    bad('not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('expected a JSON object');
+  const record = value as Record<string, unknown>;
+  if (record['kind'] !== KIND) bad(`not an ipgate cache (kind must be "${KIND}")`);
+  if (record['profile'] !== name) bad(`it holds profile "${String(record['profile'])}", this instance enforces "${name}"`);
+  const revision = record['revision'];
+  if (typeof revision !== 'string' || revision === '') bad('no revision');
+  const profile = decodeJson(JSON.stringify(record['value'] ?? null), file);
+  return { profile, revision: revision as string };
+}
+
+/** Reads the cache; undefined when the file does not exist. Throws ERR_CACHE_INVALID / ERR_CACHE_READ. */
+export async function readCache(file: string, name: string): Promise<StoreSnapshot | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new IpgateError('ERR_CACHE_READ', `Cannot read cache file "${file}": ${code ?? String(error)}`, { input: file });
+  }
+  return decodeCache(text, name, file);
+}
+
+export async function writeCache(file: string, name: string, snapshot: StoreSnapshot): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFileAtomic(file, encodeCache(name, snapshot));
+}

@@ -1,0 +1,44 @@
+/**
+ * The etcd key space (pure): every named profile lives at `<prefix>profiles/<name>` as JSON, and its ETag is
+ * the key's etcd mod revision (identical on every instance reading the same etcd).
+ */
+import { IpgateError } from '../errors.js';
+import type { Profile } from '../policy/profile.js';
+
+/** A profile name: 1-63 letters, digits, "_", "." or "-", starting with a letter or digit. */
+export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** The profile an instance enforces when it has nothing good to go on: only egress addresses, and none given. */
+export const REFUSE_EVERYONE: Profile = Object.freeze({ authorizedIpRanges: Object.freeze(['0.0.0.0/32']), egressIpRanges: Object.freeze([]) });
+
+/** The revision reported while the key does not exist: a write with this ETag creates it. */
+export const ABSENT_REVISION = '0';
+
+export function checkProfileName(name: string, input = name): string {
+  if (!PROFILE_NAME.test(name)) {
+    throw new IpgateError('ERR_PROFILE_NAME', `Profile name "${name}" is not valid: use 1-63 letters, digits, "_", "." or "-"`, { input, suggestion: 'default' });
+  }
+  return name;
+}
+
+export function profilesPrefix(prefix: string): string {
+  return `${prefix}profiles/`;
+}
+
+export function profileKey(prefix: string, name: string): string {
+  return `${profilesPrefix(prefix)}${checkProfileName(name)}`;
+}
+
+/** The profile name of a key under the prefix, or undefined for keys that are not a profile. */
+export function nameOfKey(prefix: string, key: string): string | undefined {
+  const head = profilesPrefix(prefix);
+  if (!key.startsWith(head)) return undefined;
+  const name = key.slice(head.length);
+  return PROFILE_NAME.test(name) ? name : undefined;
+}
+
+/** Parses an ETag-derived revision: a non-negative decimal integer, else undefined. */
+export function parseRevision(text: string): number | undefined {
+  if (!/^(0|[1-9]\d{0,15})$/.test(text)) return undefined;
+  return Number(text);
+}

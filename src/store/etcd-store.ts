@@ -1,0 +1,412 @@
+/**
+ * The etcd store: one named profile at `<prefix>profiles/<name>`, shared by every instance.
+ * - Writes are compare-and-swap transactions on the key's mod revision, which is also the ETag, so an ETag
+ *   read on one instance is valid on all of them.
+ * - Every instance watches the key and adopts each good value; a value that does not parse or validate is
+ *   refused (the last good profile stays) and reported.
+ * - A probe reads the key every second: it tells whether etcd is reachable, and on the way back it catches
+ *   up with the key (the watch resumes from the next revision after the last one seen).
+ * - Every accepted profile is written atomically to the cache file; an instance that starts while etcd is
+ *   unreachable enforces it, and without a cache it refuses every source until etcd answers.
+ */
+import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
+import { IpgateError } from '../errors.js';
+import type { Profile } from '../policy/profile.js';
+import { readCache, writeCache } from './cache-file.js';
+import { decodeJson, encodeJson } from './codec.js';
+import { createEtcdClient, type EtcdTls } from './etcd-client.js';
+import { ABSENT_REVISION, checkProfileName, nameOfKey, parseRevision, profileKey, profilesPrefix, REFUSE_EVERYONE } from './etcd-keys.js';
+import type { NamedProfileInfo, ProfileStore, StoreEvent, StoreHealth, StoreListener, StoreSnapshot } from './types.js';
+
+export interface EtcdStoreOptions extends EtcdTls {
+  readonly endpoints: readonly string[];
+  readonly prefix: string;
+  /** The named profile this instance enforces. */
+  readonly profile: string;
+  /** Last-known-good cache, written on every accepted change. */
+  readonly cacheFile?: string;
+  /** Written to etcd only when the key does not exist yet (create-if-absent transaction). */
+  readonly seed?: Profile;
+  /** Deadline of each etcd call (default 1500 ms). */
+  readonly timeoutMs?: number;
+  /** How often etcd is probed (default 1000 ms). */
+  readonly probeIntervalMs?: number;
+}
+
+/** What one read of the key says, at cluster revision `at`: its mod revision (0: absent) and value. */
+interface Observation {
+  readonly at: number;
+  readonly modRevision: number;
+  readonly value?: string;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function unavailable(description: string, detail: string): IpgateError {
+  return new IpgateError('ERR_STORE_UNAVAILABLE', `The profile store (${description}) cannot be reached (${detail}); nothing was changed`, {
+    suggestion: 'retry when etcd is back; the gateway keeps enforcing the last good profile meanwhile',
+  });
+}
+
+function observationOf(header: { revision?: string | number | null } | null | undefined, kv: IKeyValue | undefined): Observation {
+  const at = Number(header?.revision ?? 0);
+  if (kv === undefined) return { at, modRevision: 0 };
+  return { at, modRevision: Number(kv.mod_revision), value: kv.value.toString('utf8') };
+}
+
+export class EtcdStore implements ProfileStore {
+  readonly description: string;
+  readonly profileName: string;
+  private readonly key: string;
+  private snapshot: StoreSnapshot;
+  private readonly listeners = new Set<StoreListener>();
+  /** Events raised before anyone listened (start-up), delivered to the first listener. */
+  private pending: StoreEvent[] = [];
+  /** Cluster revision of the newest observation applied, and the key's mod revision then (0: absent). */
+  private observedAt = 0;
+  private keyRevision = 0;
+  private reachable = false;
+  private watchConnected = false;
+  private detail: string | undefined;
+  private watchErrors = 0;
+  private rejected = 0;
+  private watcher: Watcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
+  private cacheQueue: Promise<void> = Promise.resolve();
+  private closed = false;
+  private lastHealth: boolean | undefined;
+
+  private constructor(
+    private readonly client: Etcd3,
+    private readonly options: EtcdStoreOptions,
+    snapshot: StoreSnapshot,
+  ) {
+    this.profileName = options.profile;
+    this.key = profileKey(options.prefix, options.profile);
+    this.description = `etcd ${options.endpoints.join(',')} key ${this.key}`;
+    this.snapshot = snapshot;
+  }
+
+  /**
+   * Connects and reads (or seeds) the profile. When etcd cannot be reached the store still opens: it enforces
+   * the cache file, or refuses every source without one, and keeps trying in the background.
+   */
+  static async open(options: EtcdStoreOptions): Promise<EtcdStore> {
+    checkProfileName(options.profile, 'store.etcd.profile');
+    const client = await createEtcdClient({ ...options, timeoutMs: options.timeoutMs ?? 1500 });
+    const initial: StoreSnapshot = { profile: REFUSE_EVERYONE, revision: ABSENT_REVISION };
+    const store = new EtcdStore(client, options, initial);
+    try {
+      await store.sync();
+      if (!store.reachable) await store.startFromCache(`etcd unreachable at start (${store.detail ?? 'etcd not reached'})`);
+      else if (store.snapshot === initial) {
+        const why = store.keyRevision === 0 ? `etcd key ${store.key} does not exist and the config has no profile to seed it` : `etcd key ${store.key} holds no valid profile`;
+        await store.startFromCache(why);
+      }
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+    store.schedule();
+    return store;
+  }
+
+  get(): StoreSnapshot {
+    return this.snapshot;
+  }
+
+  health(): StoreHealth {
+    const up = this.reachable && (this.watchConnected || this.watcher === undefined);
+    return { up, ...(up ? {} : { detail: this.detail ?? 'etcd not reached yet' }), watchErrors: this.watchErrors, rejected: this.rejected };
+  }
+
+  watch(listener: StoreListener): () => void {
+    this.listeners.add(listener);
+    if (this.pending.length > 0) {
+      const events = this.pending;
+      this.pending = [];
+      for (const event of events) listener(event);
+    }
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  async prepareWrite(): Promise<void> {
+    if (!this.reachable) throw unavailable(this.description, this.detail ?? 'etcd not reached');
+    await this.sync();
+    if (!this.reachable) throw unavailable(this.description, this.detail ?? 'etcd not reached');
+  }
+
+  async compareAndSwap(expectedRevision: string, profile: Profile): Promise<StoreSnapshot> {
+    if (!this.reachable) throw unavailable(this.description, this.detail ?? 'etcd not reached');
+    // The ETag of the last good profile stands for the key as it is now (even if a refused value was
+    // written over it since), so a write through the API repairs a bad value; any other ETag is compared
+    // with the key's mod revision as it is.
+    const compare = expectedRevision === this.snapshot.revision ? this.keyRevision : parseRevision(expectedRevision);
+    if (compare === undefined) throw this.stale(expectedRevision, this.snapshot.revision);
+    const text = encodeJson(profile);
+    const good = decodeJson(text, `profile for ${this.key}`);
+    const revision = await this.swapKey(this.key, compare, text, expectedRevision);
+    this.observe({ at: revision, modRevision: revision, value: encodeJson(good) }, 'write');
+    return this.snapshot;
+  }
+
+  async listProfiles(): Promise<NamedProfileInfo[]> {
+    const response = await this.call(() => this.client.getAll().prefix(profilesPrefix(this.options.prefix)).exec());
+    const out: NamedProfileInfo[] = [];
+    for (const kv of response.kvs) {
+      const name = nameOfKey(this.options.prefix, kv.key.toString('utf8'));
+      if (name === undefined) continue;
+      let valid = true;
+      try {
+        decodeJson(kv.value.toString('utf8'), name);
+      } catch {
+        valid = false;
+      }
+      out.push({ name, revision: String(kv.mod_revision), enforced: name === this.profileName, valid });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async readNamed(name: string): Promise<StoreSnapshot | undefined> {
+    const key = profileKey(this.options.prefix, checkProfileName(name));
+    const response = await this.call(() => this.client.get(key).exec());
+    const kv = response.kvs[0];
+    if (kv === undefined) return undefined;
+    return { profile: decodeJson(kv.value.toString('utf8'), `etcd key ${key} (revision ${kv.mod_revision})`), revision: String(kv.mod_revision) };
+  }
+
+  async compareAndSwapNamed(name: string, expectedRevision: string, profile: Profile): Promise<StoreSnapshot> {
+    if (name === this.profileName) return this.compareAndSwap(expectedRevision, profile);
+    const key = profileKey(this.options.prefix, checkProfileName(name));
+    const compare = parseRevision(expectedRevision);
+    if (compare === undefined) throw this.stale(expectedRevision, 'unknown');
+    const text = encodeJson(profile);
+    const good = decodeJson(text, `profile for ${key}`);
+    const revision = await this.swapKey(key, compare, text, expectedRevision);
+    return { profile: good, revision: String(revision) };
+  }
+
+  /** SIGHUP: read the key now. */
+  async refresh(): Promise<void> {
+    await this.sync();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.listeners.clear();
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    if (watcher !== undefined) await Promise.race([watcher.cancel().catch(() => undefined), new Promise((r) => setTimeout(r, 200))]);
+    await this.syncing?.catch(() => undefined);
+    await this.cacheQueue;
+    this.client.close();
+  }
+
+  private stale(expected: string, now: string): IpgateError {
+    return new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expected}" (now "${now}"); read it again and retry`, { input: expected });
+  }
+
+  /** Writes `text` at `key` if its mod revision is still `compare` (0: absent); resolves to the new revision. */
+  private async swapKey(key: string, compare: number, text: string, expected: string): Promise<number> {
+    const result = await this.call(() => this.client.if(key, 'Mod', '==', compare).then(this.client.put(key).value(text)).commit());
+    if (!result.succeeded) throw this.stale(expected, 'newer');
+    return Number(result.header.revision);
+  }
+
+  /** Runs one etcd call; a failure marks etcd unreachable and becomes ERR_STORE_UNAVAILABLE. */
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    if (this.closed) throw unavailable(this.description, 'the store is closed');
+    try {
+      return await run();
+    } catch (error) {
+      this.setReachable(false, messageOf(error));
+      throw unavailable(this.description, messageOf(error));
+    }
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      void this.sync().finally(() => this.schedule());
+    }, this.options.probeIntervalMs ?? 1000);
+  }
+
+  /** Reads the key (seeding it when absent and a seed is configured) and makes sure the watch runs. */
+  private sync(): Promise<void> {
+    this.syncing ??= this.syncOnce().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
+    if (this.closed) return;
+    let observation: Observation;
+    try {
+      let response = await this.client.get(this.key).exec();
+      if (response.kvs.length === 0 && this.options.seed !== undefined) {
+        // Create-if-absent: only the first instance to get here writes the seed; the others read it.
+        const text = encodeJson(this.options.seed);
+        await this.client.if(this.key, 'Create', '==', 0).then(this.client.put(this.key).value(text)).commit();
+        response = await this.client.get(this.key).exec();
+      }
+      observation = observationOf(response.header, response.kvs[0]);
+    } catch (error) {
+      this.setReachable(false, messageOf(error));
+      return;
+    }
+    this.setReachable(true);
+    this.observe(observation, 'external');
+    if (this.watcher === undefined && !this.closed) this.startWatch(observation.at + 1);
+  }
+
+  private startWatch(fromRevision: number): void {
+    this.watchConnected = false;
+    const watcher = this.client.watch().key(this.key).startRevision(String(fromRevision)).watcher();
+    this.watcher = watcher;
+    watcher.on('connected', () => {
+      this.watchConnected = true;
+      this.reportHealth();
+    });
+    watcher.on('disconnected', (error) => {
+      if (this.watcher !== watcher) return;
+      this.watchErrors++;
+      this.watchConnected = false;
+      this.detail = `watch disconnected: ${messageOf(error)}`;
+      this.reportHealth();
+    });
+    watcher.on('error', (error) => {
+      // Not recoverable by the client (e.g. the revision was compacted): drop it; the next probe reads the
+      // key and watches again from there.
+      if (this.watcher !== watcher) return;
+      this.watchErrors++;
+      this.watcher = undefined;
+      this.watchConnected = false;
+      this.detail = `watch failed: ${messageOf(error)}`;
+      void watcher.cancel().catch(() => undefined);
+    });
+    watcher.on('data', (response) => {
+      const at = Number(response.header.revision);
+      for (const event of response.events) {
+        const kv = event.kv;
+        if (kv === null || kv === undefined) continue;
+        const modRevision = Number(kv.mod_revision);
+        const deleted = event.type === 'Delete';
+        this.observe(deleted ? { at: Math.max(modRevision, at), modRevision: 0 } : { at: modRevision, modRevision, value: kv.value.toString('utf8') }, 'external');
+      }
+    });
+  }
+
+  /** Adopts an observation newer than the last one: a good value becomes the profile, a bad one is refused. */
+  private observe(observation: Observation, origin: 'write' | 'external'): void {
+    if (observation.at < this.observedAt) return;
+    this.observedAt = observation.at;
+    if (observation.modRevision === this.keyRevision) return;
+    this.keyRevision = observation.modRevision;
+    if (observation.value === undefined) {
+      this.reject(
+        new IpgateError('ERR_STORE_MISSING', `etcd key ${this.key} does not exist; the profile in force (revision ${this.snapshot.revision}) stays`, {
+          input: this.key,
+          suggestion: `write the profile again, e.g. 'ipgate ranges set ... --profile ${this.profileName}'`,
+        }),
+      );
+      return;
+    }
+    const revision = String(observation.modRevision);
+    let profile: Profile;
+    try {
+      profile = decodeJson(observation.value, `etcd key ${this.key} (revision ${revision})`);
+    } catch (error) {
+      this.reject(error instanceof IpgateError ? error : new IpgateError('ERR_STORE_INVALID', messageOf(error), { input: this.key }));
+      return;
+    }
+    this.snapshot = { profile, revision };
+    this.emit({ kind: 'changed', snapshot: this.snapshot, origin });
+    this.saveCache(this.snapshot);
+  }
+
+  private reject(error: IpgateError): void {
+    this.rejected++;
+    this.emit({ kind: 'rejected', error });
+  }
+
+  private saveCache(snapshot: StoreSnapshot): void {
+    const file = this.options.cacheFile;
+    if (file === undefined) return;
+    this.cacheQueue = this.cacheQueue.then(async () => {
+      // Only the newest accepted snapshot is worth writing.
+      if (snapshot !== this.snapshot) return;
+      try {
+        await writeCache(file, this.profileName, snapshot);
+      } catch (error) {
+        this.emit({
+          kind: 'warning',
+          error: new IpgateError('ERR_CACHE_WRITE', `Cannot write cache file "${file}": ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`, { input: file }),
+        });
+      }
+    });
+  }
+
+  /** etcd could not be reached at start: enforce the cache file, or refuse everyone, and say which. */
+  private async startFromCache(why: string): Promise<void> {
+    const file = this.options.cacheFile;
+    let cached: StoreSnapshot | undefined;
+    let cacheProblem: string | undefined;
+    if (file !== undefined) {
+      try {
+        cached = await readCache(file, this.profileName);
+        if (cached === undefined) cacheProblem = `cache file ${file} does not exist`;
+      } catch (error) {
+        cacheProblem = messageOf(error);
+      }
+    } else {
+      cacheProblem = 'no store.cacheFile configured';
+    }
+    if (cached !== undefined) {
+      this.snapshot = cached;
+      if (!this.reachable) this.keyRevision = parseRevision(cached.revision) ?? 0;
+      this.note(`${why}; enforcing the last known good profile from ${file ?? ''} (revision ${cached.revision})`);
+    } else {
+      this.note(`${why} and ${cacheProblem ?? 'no cache'}: refusing every source until a valid profile is in etcd`);
+    }
+  }
+
+  /** Reports how the store started without a good profile from etcd (a degraded health event when down). */
+  private note(detail: string): void {
+    if (!this.reachable) {
+      this.detail = detail;
+      this.lastHealth = false;
+      this.pending = this.pending.filter((e) => e.kind !== 'health');
+      this.pending.push({ kind: 'health', health: this.health() });
+      return;
+    }
+    this.emit({ kind: 'warning', error: new IpgateError('ERR_STORE_NO_PROFILE', detail, { input: this.key }) });
+  }
+
+  private setReachable(up: boolean, detail?: string): void {
+    this.reachable = up;
+    if (!up) this.detail = `etcd unreachable: ${detail ?? 'unknown error'}`;
+    this.reportHealth();
+  }
+
+  private reportHealth(): void {
+    const health = this.health();
+    if (health.up === this.lastHealth) return;
+    this.lastHealth = health.up;
+    this.emit({ kind: 'health', health });
+  }
+
+  private emit(event: StoreEvent): void {
+    if (this.listeners.size === 0) {
+      if (!this.closed) this.pending.push(event);
+      return;
+    }
+    for (const listener of [...this.listeners]) listener(event);
+  }
+}
