@@ -4,7 +4,7 @@ import { parseSource } from '../src/sources/parse.js';
 import { expandProfile, toConcreteProfile } from '../src/sources/expand.js';
 import { parseReference, resolveReference } from '../src/sources/reference.js';
 import { select } from '../src/sources/select.js';
-import { closeMatches } from '../src/sources/close-matches.js';
+import { closeMatches } from '../src/text/suggest.js';
 import { formatRange } from '../src/cidr/format.js';
 import { IpgateError } from '../src/errors.js';
 import { fixture } from './sources-fixture-server.js';

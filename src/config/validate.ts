@@ -12,7 +12,9 @@ import { SOURCE_TYPES } from '../sources/types.js';
 import { parseEndpoint, type EndpointOptions } from './address.js';
 import { etcdStoreConfig, storeProblems } from './etcd-config.js';
 import { dataplaneConfig, dataplaneProblems } from '../dataplane/config.js';
-import { ConfigError, closestKey, formatKeyPath, type ConfigProblem } from './problems.js';
+import { ConfigError, type ConfigProblem } from './problems.js';
+import { formatKeyPath } from '../text/key-path.js';
+import { closestName } from '../text/suggest.js';
 import { configSchema, DEFAULT_PROXY_TIMEOUT_MS, KNOWN_KEYS, type RawConfig } from './schema.js';
 import type { GatewayConfig, ListenerConfig } from './types.js';
 
@@ -22,7 +24,7 @@ function zodProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
     if (issue.code === 'unrecognized_keys') {
       const known = KNOWN_KEYS[formatKeyPath(issue.path.map((k) => (typeof k === 'number' ? '[]' : k))).replace(/\.\[\]/g, '[]')] ?? [];
       for (const key of issue.keys) {
-        const near = closestKey(key, known);
+        const near = closestName(key, known);
         out.push({
           path: formatKeyPath([...issue.path, key]),
           code: 'ERR_CONFIG_UNKNOWN_KEY',

@@ -10,7 +10,9 @@ import { parseAddress, parseRange } from '../cidr/parse.js';
 import { formatRange } from '../cidr/format.js';
 import { containsAddress, rangeLast, type Range } from '../cidr/types.js';
 import { validateProfile } from '../policy/validate.js';
-import { closestName, keyPath, TopologyError, type TopologyProblem } from './problems.js';
+import { TopologyError, type TopologyProblem } from './problems.js';
+import { formatKeyPath as keyPath } from '../text/key-path.js';
+import { closestName } from '../text/suggest.js';
 import { classifySource } from './sources.js';
 import type { Client, ClientVia, Network, Topology } from './topology.js';
 

@@ -5,8 +5,9 @@
  * detects (it then keeps the data but drops the validators, forcing a full fetch).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export interface CacheMeta {
   readonly sha256: string;
@@ -25,28 +26,11 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await open(tmp, 'w', 0o644);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-}
-
 export async function writeCache(dir: string, name: string, text: string, meta: Omit<CacheMeta, 'sha256'>): Promise<CacheMeta> {
   await mkdir(dir, { recursive: true });
   const full: CacheMeta = { ...meta, sha256: sha256(text) };
-  await writeAtomic(join(dir, `${name}.raw`), text);
-  await writeAtomic(join(dir, `${name}.meta.json`), `${JSON.stringify(full, null, 2)}\n`);
+  await writeFileAtomic(join(dir, `${name}.raw`), text, 0o644);
+  await writeFileAtomic(join(dir, `${name}.meta.json`), `${JSON.stringify(full, null, 2)}\n`, 0o644);
   return full;
 }
 

@@ -5,7 +5,7 @@
  * gateway checks that when it expands the profile, and refuses (keeping the last good profile) otherwise.
  */
 import { validateProfile, type ProfileCheck, type ReferenceCheck, type ReferenceProblem } from '../policy/validate.js';
-import { closeMatches, didYouMean } from './close-matches.js';
+import { closeMatches, didYouMean } from '../text/suggest.js';
 import { parseReference } from './reference.js';
 import type { SourceType } from './types.js';
 

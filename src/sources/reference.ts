@@ -10,7 +10,7 @@ import type { Range } from '../cidr/types.js';
 import { looksLikeServiceTag } from '../policy/service-tag.js';
 import type { Catalogue } from './types.js';
 import { select } from './select.js';
-import { closeMatches, didYouMean } from './close-matches.js';
+import { closeMatches, didYouMean } from '../text/suggest.js';
 
 /** Source names: a letter, then letters, digits, `-` or `_` (also used as cache file names). */
 export const SOURCE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;

@@ -7,7 +7,7 @@ import { IpgateError } from '../errors.js';
 import { compareRanges, type Range } from '../cidr/types.js';
 import { formatRange } from '../cidr/format.js';
 import type { Catalogue } from './types.js';
-import { closeMatches, didYouMean } from './close-matches.js';
+import { closeMatches, didYouMean } from '../text/suggest.js';
 
 function unknownSelector(catalogue: Catalogue, selector: string, what: string, matches: readonly string[]): IpgateError {
   const hint = didYouMean(matches);

@@ -6,7 +6,8 @@ import { IpgateError } from '../../errors.js';
 import { TARGET_LIMITS, type Target } from '../../planner/findings.js';
 import { parseTopology } from '../../planner/parse-topology.js';
 import { allReachable, planTopology } from '../../planner/plan.js';
-import { formatProblem, TopologyError } from '../../planner/problems.js';
+import { TopologyError } from '../../planner/problems.js';
+import { formatKeyedProblem } from '../../text/key-path.js';
 import { renderDot } from '../../planner/render-dot.js';
 import { renderText } from '../../planner/render-text.js';
 
@@ -69,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       const n = error.problems.length;
       process.stderr.write(`ipgate: ${file} is not a valid topology, ${n} problem${n === 1 ? '' : 's'} (${error.code}):\n`);
-      for (const p of error.problems) process.stderr.write(`  ${formatProblem(p)} [${p.code}]\n`);
+      for (const p of error.problems) process.stderr.write(`  ${formatKeyedProblem(p)} [${p.code}]\n`);
     }
     return EXIT_USAGE;
   }

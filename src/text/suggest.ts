@@ -1,5 +1,9 @@
-/** "Did you mean" candidates by edit distance (case-insensitive), for unknown sources and selectors. */
+/**
+ * "Did you mean": close names by edit distance (case-insensitive), for misspelt config keys, network names,
+ * sources and selectors.
+ */
 
+/** Levenshtein distance, ignoring case. */
 export function editDistance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
@@ -33,4 +37,18 @@ export function closeMatches(input: string, candidates: Iterable<string>, limit 
 
 export function didYouMean(matches: readonly string[]): string | undefined {
   return matches.length === 0 ? undefined : `did you mean ${matches.map((m) => JSON.stringify(m)).join(', ')}?`;
+}
+
+/** The one closest known name, when it is close enough to be a likely typo (a third of its length, at least 1). */
+export function closestName(name: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
 }
