@@ -12,6 +12,7 @@ import { condense, extraShare, type CondenseResult } from '../src/cidr/condense.
 import { mergeRanges } from '../src/cidr/merge.js';
 import { parseRange } from '../src/cidr/parse.js';
 import type { Range } from '../src/cidr/types.js';
+import { prng } from './lib/prng.js';
 
 const TARGET_MS = 1000;
 const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
@@ -23,18 +24,6 @@ function readList(path: string): Range[] {
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => parseRange(line));
-}
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function synthetic(n4: number, n6: number, seed: number): Range[] {

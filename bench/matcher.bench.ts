@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { compileMatcher } from '../src/cidr/matcher.js';
+import { prng } from './lib/prng.js';
 
 interface IpaddrLike {
   kind(): string;
@@ -25,18 +26,6 @@ interface IpaddrModule {
 const require = createRequire(import.meta.url);
 const ipaddr = require('ipaddr.js') as IpaddrModule;
 const ipRangeCheck = require('ip-range-check') as (address: string, ranges: string[]) => boolean;
-
-/** Deterministic PRNG (mulberry32) so every run measures the same inputs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const quad = (x: number): string => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
 

@@ -1,16 +1,5 @@
 /** Range lists and peer configuration files for the gateway benchmark (pure text builders). */
-
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../lib/prng.js';
 
 /**
  * `count` distinct, non-overlapping IPv4 ranges: `count - 2` random global /24s (never in 0/8, 10/8,

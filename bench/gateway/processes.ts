@@ -1,25 +1,15 @@
 /** Child processes for the gateway benchmark: spawn, wait until a TCP port answers, stop cleanly. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from '../../test/helpers/ports.js';
+
+export { freePort };
 
 export interface Running {
   readonly name: string;
   readonly child: ChildProcess;
   readonly output: () => string;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1 (bound and released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function canConnect(port: number, host: string): Promise<boolean> {

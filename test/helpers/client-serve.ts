@@ -1,19 +1,8 @@
 /** Small process helpers for tests that run `ipgate serve` or scripts: free ports, readiness, clean stop. */
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './ports.js';
 
-/** A free TCP port on 127.0.0.1 (bound, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Polls `url` until it answers 2xx; fails early (with the child's output) if `child` exits. */
 export async function waitHttpOk(url: string, child: ChildProcess, log: () => string, timeoutMs = 15_000): Promise<void> {

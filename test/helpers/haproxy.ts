@@ -1,17 +1,12 @@
 /** HAProxy in TCP mode in front of the gateway, sending PROXY protocol v2 (a trusted load balancer). */
 import { writeFile } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { spawnTracked, type Spawned } from './ipgate.js';
 import { waitFor } from './wait.js';
+import { freePort } from './ports.js';
 
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen({ host, port: 0 }, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
