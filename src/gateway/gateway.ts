@@ -59,7 +59,7 @@ async function readToken(file: string): Promise<string> {
 
 async function openStore(config: GatewayConfig, check?: ProfileCheck): Promise<ProfileStore> {
   if (config.etcd !== undefined) {
-    return EtcdStore.open({ ...config.etcd, ...(config.profile === undefined ? {} : { seed: config.profile }) });
+    return EtcdStore.open({ ...config.etcd, ...(config.profile === undefined ? {} : { seed: config.profile }), ...(check === undefined ? {} : { check }) });
   }
   if (config.store !== undefined) {
     return FileStore.open({ file: config.store.file, format: config.store.format, ...(config.profile === undefined ? {} : { seed: config.profile }), ...(check === undefined ? {} : { check }) });
@@ -111,7 +111,9 @@ export class Gateway {
     }
     sources?.attach(gateway.state, gateway.counters);
     store.watch((event) => gateway.onStoreEvent(event));
+    if (sources?.refusingAll !== true) store.enforced?.(gateway.state.stored);
     gateway.state.subscribe((current) => {
+      if (gateway.state.stored.revision === current.revision) store.enforced?.(gateway.state.stored);
       const profile = current.compiled.profile;
       log('info', 'profile-applied', {
         generation: current.generation,

@@ -163,6 +163,11 @@ export class SourcesBinding {
     }
   }
 
+  /** True while every source is refused because the stored profile's references cannot be expanded yet. */
+  get refusingAll(): boolean {
+    return this.refusing;
+  }
+
   /** The profile state for a stored profile: expanded through the sources (or refusing everyone, see initial). */
   stateFor(snapshot: StoreSnapshot): ProfileState {
     return new ProfileState(snapshot, this.compile, this.initial(snapshot.profile));

@@ -5,8 +5,9 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { ProfileCheck } from '../policy/validate.js';
 import { IpgateError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { decodeJson } from './codec.js';
 import type { StoreSnapshot } from './types.js';
 
@@ -18,7 +19,7 @@ export function encodeCache(name: string, snapshot: StoreSnapshot): string {
 }
 
 /** Decodes a cache file's text for profile `name`; throws ERR_CACHE_INVALID when unusable. */
-export function decodeCache(text: string, name: string, file: string): StoreSnapshot {
+export function decodeCache(text: string, name: string, file: string, check?: ProfileCheck): StoreSnapshot {
   const bad = (why: string): never => {
     throw new IpgateError('ERR_CACHE_INVALID', `Cache file "${file}" is unusable: ${why}`, { input: file });
   };
@@ -34,12 +35,12 @@ export function decodeCache(text: string, name: string, file: string): StoreSnap
   if (record['profile'] !== name) bad(`it holds profile "${String(record['profile'])}", this instance enforces "${name}"`);
   const revision = record['revision'];
   if (typeof revision !== 'string' || revision === '') bad('no revision');
-  const profile = decodeJson(JSON.stringify(record['value'] ?? null), file);
+  const profile = decodeJson(JSON.stringify(record['value'] ?? null), file, check);
   return { profile, revision: revision as string };
 }
 
 /** Reads the cache; undefined when the file does not exist. Throws ERR_CACHE_INVALID / ERR_CACHE_READ. */
-export async function readCache(file: string, name: string): Promise<StoreSnapshot | undefined> {
+export async function readCache(file: string, name: string, check?: ProfileCheck): Promise<StoreSnapshot | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -48,7 +49,7 @@ export async function readCache(file: string, name: string): Promise<StoreSnapsh
     if (code === 'ENOENT') return undefined;
     throw new IpgateError('ERR_CACHE_READ', `Cannot read cache file "${file}": ${code ?? String(error)}`, { input: file });
   }
-  return decodeCache(text, name, file);
+  return decodeCache(text, name, file, check);
 }
 
 export async function writeCache(file: string, name: string, snapshot: StoreSnapshot): Promise<void> {

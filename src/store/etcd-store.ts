@@ -16,6 +16,7 @@ import { readCache, writeCache } from './cache-file.js';
 import { decodeJson, encodeJson } from './codec.js';
 import { createEtcdClient, type EtcdTls } from './etcd-client.js';
 import { ABSENT_REVISION, checkProfileName, nameOfKey, parseRevision, profileKey, profilesPrefix, REFUSE_EVERYONE } from './etcd-keys.js';
+import type { ProfileCheck } from '../policy/validate.js';
 import type { NamedProfileInfo, ProfileStore, StoreEvent, StoreHealth, StoreListener, StoreSnapshot } from './types.js';
 
 export interface EtcdStoreOptions extends EtcdTls {
@@ -31,6 +32,8 @@ export interface EtcdStoreOptions extends EtcdTls {
   readonly timeoutMs?: number;
   /** How often etcd is probed (default 1000 ms). */
   readonly probeIntervalMs?: number;
+  /** Validation of every profile read or written (default: the ipgate target; with sources, references too). */
+  readonly check?: ProfileCheck;
 }
 
 /** What one read of the key says, at cluster revision `at`: its mod revision (0: absent) and value. */
@@ -149,7 +152,7 @@ export class EtcdStore implements ProfileStore {
     const compare = expectedRevision === this.snapshot.revision ? this.keyRevision : parseRevision(expectedRevision);
     if (compare === undefined) throw this.stale(expectedRevision, this.snapshot.revision);
     const text = encodeJson(profile);
-    const good = decodeJson(text, `profile for ${this.key}`);
+    const good = decodeJson(text, `profile for ${this.key}`, this.options.check);
     const revision = await this.swapKey(this.key, compare, text, expectedRevision);
     this.observe({ at: revision, modRevision: revision, value: encodeJson(good) }, 'write');
     return this.snapshot;
@@ -163,7 +166,7 @@ export class EtcdStore implements ProfileStore {
       if (name === undefined) continue;
       let valid = true;
       try {
-        decodeJson(kv.value.toString('utf8'), name);
+        decodeJson(kv.value.toString('utf8'), name, this.options.check);
       } catch {
         valid = false;
       }
@@ -177,7 +180,7 @@ export class EtcdStore implements ProfileStore {
     const response = await this.call(() => this.client.get(key).exec());
     const kv = response.kvs[0];
     if (kv === undefined) return undefined;
-    return { profile: decodeJson(kv.value.toString('utf8'), `etcd key ${key} (revision ${kv.mod_revision})`), revision: String(kv.mod_revision) };
+    return { profile: decodeJson(kv.value.toString('utf8'), `etcd key ${key} (revision ${kv.mod_revision})`, this.options.check), revision: String(kv.mod_revision) };
   }
 
   async compareAndSwapNamed(name: string, expectedRevision: string, profile: Profile): Promise<StoreSnapshot> {
@@ -186,7 +189,7 @@ export class EtcdStore implements ProfileStore {
     const compare = parseRevision(expectedRevision);
     if (compare === undefined) throw this.stale(expectedRevision, 'unknown');
     const text = encodeJson(profile);
-    const good = decodeJson(text, `profile for ${key}`);
+    const good = decodeJson(text, `profile for ${key}`, this.options.check);
     const revision = await this.swapKey(key, compare, text, expectedRevision);
     return { profile: good, revision: String(revision) };
   }
@@ -321,14 +324,19 @@ export class EtcdStore implements ProfileStore {
     const revision = String(observation.modRevision);
     let profile: Profile;
     try {
-      profile = decodeJson(observation.value, `etcd key ${this.key} (revision ${revision})`);
+      profile = decodeJson(observation.value, `etcd key ${this.key} (revision ${revision})`, this.options.check);
     } catch (error) {
       this.reject(error instanceof IpgateError ? error : new IpgateError('ERR_STORE_INVALID', messageOf(error), { input: this.key }));
       return;
     }
     this.snapshot = { profile, revision };
     this.emit({ kind: 'changed', snapshot: this.snapshot, origin });
-    this.saveCache(this.snapshot);
+  }
+
+  /** The last-known-good cache follows what the gateway enforces, not merely what etcd holds. */
+  enforced(snapshot: StoreSnapshot): void {
+    if (snapshot.revision === ABSENT_REVISION) return; // the refuse-everyone stand-in is never cached
+    this.saveCache(snapshot);
   }
 
   private reject(error: IpgateError): void {
@@ -360,7 +368,7 @@ export class EtcdStore implements ProfileStore {
     let cacheProblem: string | undefined;
     if (file !== undefined) {
       try {
-        cached = await readCache(file, this.profileName);
+        cached = await readCache(file, this.profileName, this.options.check);
         if (cached === undefined) cacheProblem = `cache file ${file} does not exist`;
       } catch (error) {
         cacheProblem = messageOf(error);

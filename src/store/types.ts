@@ -56,6 +56,11 @@ export interface ProfileStore {
   compareAndSwap(expectedRevision: string, profile: Profile): Promise<StoreSnapshot>;
   /** Calls `listener` on every change (writes through this store included) and rejected change. */
   watch(listener: StoreListener): () => void;
+  /**
+   * Told by the gateway that it now enforces `snapshot` (compiled and, with range sources, expanded). A store
+   * with a last-known-good cache writes it here, so the cache never holds a profile the gateway refused.
+   */
+  enforced?(snapshot: StoreSnapshot): void;
   /** Re-reads the backing data now (SIGHUP). Resolves when done; a bad content is reported as 'rejected'. */
   refresh(): Promise<void>;
   close(): Promise<void>;
