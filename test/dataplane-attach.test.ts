@@ -115,6 +115,8 @@ const TABLE: { name: string; profile: Profile }[] = [
   { name: 'IPv6 and IPv4', profile: { authorizedIpRanges: ['::1/128', '127.0.0.128/25'], egressIpRanges: ['127.9.0.0/16'] } },
   { name: 'egress', profile: { authorizedIpRanges: ['10.0.0.0/8'], egressIpRanges: ['127.0.0.0/9'] } },
   { name: 'disabled', profile: { authorizedIpRanges: [], egressIpRanges: [] } },
+  // Right after "everyone": nobody (egress only, with no egress range) must replace the list, not keep it.
+  { name: 'never', profile: { authorizedIpRanges: ['0.0.0.0/32'], egressIpRanges: [] } },
   { name: 'egress-only', profile: { authorizedIpRanges: ['0.0.0.0/32'], egressIpRanges: ['127.64.0.0/10'] } },
   { name: 'all IPv6 (not IPv4-mapped)', profile: { authorizedIpRanges: ['::/0', '127.5.0.0/16'], egressIpRanges: [] } },
 ];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BlockList } from 'node:net';
 import fc from 'fast-check';
 import { compileProfile, decide, ProfileInvalidError } from '../src/policy/decide.js';
-import { parseAddress } from '../src/cidr/parse.js';
+import { parseAddress, parseRange } from '../src/cidr/parse.js';
 import type { Profile } from '../src/policy/profile.js';
 
 const profile = (authorizedIpRanges: string[], egressIpRanges: string[] = []): Profile => ({ authorizedIpRanges, egressIpRanges });
@@ -130,4 +130,26 @@ test('property: decide agrees with node:net BlockList (authorized + egress)', ()
       }
     }
   }), { numRuns: 200 });
+});
+
+test('compiling equal lists again gives the same decisions; edited lists are compiled afresh', () => {
+  const list = ['20.0.0.0/8'];
+  const a = compileProfile(profile(list));
+  assert.equal(compileProfile(profile([...list])).decide('20.1.1.1').allowed, true);
+  list.push('30.0.0.0/8');
+  const b = compileProfile(profile(list));
+  assert.equal(b.decide('30.1.1.1').allowed, true);
+  assert.equal(a.decide('30.1.1.1').allowed, false);
+  assert.throws(() => compileProfile(profile(['20.0.0.0/8', '30.0.0.1/8'])), { code: 'ERR_PROFILE_INVALID' });
+  assert.throws(() => compileProfile({ authorizedIpRanges: '20.0.0.0/8' } as unknown as Profile), { code: 'ERR_PROFILE_INVALID' });
+});
+
+test('the compiled profile carries every entry parsed, as written, in list order', () => {
+  const c = compileProfile(profile(['20.0.0.0/8', '73.140.245.7', '2001:DB8::/32', '::ffff:1.2.3.0/120'], ['52.1.2.3/32', '20.0.0.0/8']));
+  assert.deepEqual(c.authorizedRanges?.map((e) => [e.entry, e.range]), [
+    ['20.0.0.0/8', parseRange('20.0.0.0/8')], ['73.140.245.7', parseRange('73.140.245.7/32')],
+    ['2001:DB8::/32', parseRange('2001:db8::/32')], ['::ffff:1.2.3.0/120', parseRange('1.2.3.0/24')],
+  ]);
+  assert.deepEqual(c.egressRanges?.map((e) => e.entry), ['52.1.2.3/32', '20.0.0.0/8']);
+  assert.deepEqual(c.decide('20.1.1.1'), { allowed: true, reason: 'authorized', matched: '20.0.0.0/8' });
 });

@@ -125,6 +125,8 @@ test('duplicates are warnings: the profile stays valid', () => {
   assert.equal(r.valid, true);
   assert.deepEqual(codes(r.problems), ['WARN_DUPLICATE_ENTRY@2', 'WARN_DUPLICATE_ENTRY@3']);
   assert.ok(r.problems.every((p) => p.severity === 'warning'));
+  assert.deepEqual(codes(ipgate(['20.0.0.0/8', '2001:db8::/32', '10.0.0.0/8', '2001:DB8::/32']).problems), ['WARN_DUPLICATE_ENTRY@3']);
+  assert.deepEqual(codes(ipgate(['::ffff:1.2.3.0/120', '2001:db8::/32', '1.2.3.0/24']).problems), ['WARN_DUPLICATE_ENTRY@2']);
   // They still count against the AKS limit.
   assert.equal(aks(Array.from({ length: 201 }, () => '20.0.0.0/8')).valid, false);
 });
@@ -146,4 +148,26 @@ test('a profile whose lists are missing or not arrays is invalid, not a crash', 
   assert.equal(r.valid, false);
   assert.deepEqual(r.problems.map((p) => p.code), ['ERR_PROFILE_FIELD', 'ERR_PROFILE_FIELD']);
   assert.equal(validateProfile(null as unknown as Parameters<typeof validateProfile>[0]).valid, false);
+});
+
+test('judging the same lists again (a reused analysis) still follows the target, the options and later edits', () => {
+  const list = ['20.0.0.0/8', '10.0.0.0/8', '20.0.0.0/8'];
+  assert.deepEqual(codes(ipgate(list).problems), ['WARN_DUPLICATE_ENTRY@2']);
+  assert.deepEqual(codes(aks(list).problems), ['ERR_AKS_NOT_GLOBAL@1', 'WARN_DUPLICATE_ENTRY@2']);
+  const first = ipgate(list);
+  first.problems.length = 0; // a caller's copy: editing it changes no later answer
+  assert.deepEqual(codes(ipgate(list).problems), ['WARN_DUPLICATE_ENTRY@2']);
+  list.push('1.2.3.4/24');
+  assert.deepEqual(codes(ipgate(list).problems), ['WARN_DUPLICATE_ENTRY@2', 'ERR_HOST_BITS@3']);
+  list.pop();
+  // A reference check is asked about non-ranges only; a list with one is judged afresh every time.
+  const withRef = ['20.0.0.0/8', 'azure:AzureCloud'];
+  const seen: string[] = [];
+  const reference = (entry: string) => {
+    seen.push(entry);
+    return entry.startsWith('azure:') ? [] : undefined;
+  };
+  for (let i = 0; i < 2; i++) assert.equal(validateProfile({ authorizedIpRanges: withRef, egressIpRanges: [] }, { reference }).valid, true);
+  assert.deepEqual(seen, ['azure:AzureCloud', 'azure:AzureCloud']);
+  assert.equal(validateProfile({ authorizedIpRanges: withRef, egressIpRanges: [] }).valid, false);
 });

@@ -9,6 +9,7 @@ import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
 import { ApiError, type EntryError } from './api-error.js';
 import type { PatchBody } from './body.js';
+import { parseIpv4RangeFast } from '../cidr/fast-ipv4.js';
 
 export interface PatchResult {
   readonly profile: Profile;
@@ -22,8 +23,19 @@ type Field = 'authorizedIpRanges' | 'egressIpRanges';
 type IsReference = ((entry: string) => boolean) | undefined;
 
 function canonical(entry: string, isReference?: IsReference): string {
+  const quick = parseIpv4RangeFast(entry); // the common spelling, read in place (a range is never a reference)
+  if (quick !== undefined) return formatRange(quick);
   if (isReference?.(entry) === true) return entry;
   return formatRange(parseRange(entry));
+}
+
+/** The comparison key of an entry already in the list (an unparsable one is compared as written). */
+function keyOf(entry: string, isReference?: IsReference): string {
+  try {
+    return canonical(entry, isReference);
+  } catch {
+    return entry;
+  }
 }
 
 function entryError(entry: string, field: Field, error: unknown): EntryError {
@@ -34,14 +46,9 @@ function entryError(entry: string, field: Field, error: unknown): EntryError {
 }
 
 function edit(list: readonly string[], field: Field, add: readonly string[], remove: readonly string[], errors: EntryError[], added: string[], removed: string[], isReference?: IsReference): string[] {
+  const keys = list.map((entry) => keyOf(entry, isReference));
   const index = new Map<string, number>();
-  list.forEach((entry, i) => {
-    try {
-      index.set(canonical(entry, isReference), i);
-    } catch {
-      index.set(entry, i);
-    }
-  });
+  keys.forEach((key, i) => index.set(key, i));
   const drop = new Set<number>();
   for (const entry of remove) {
     let key: string;
@@ -60,13 +67,7 @@ function edit(list: readonly string[], field: Field, add: readonly string[], rem
     removed.push(list[at] ?? entry);
   }
   const out = list.filter((_, i) => !drop.has(i));
-  const present = new Set(out.map((e) => {
-    try {
-      return canonical(e, isReference);
-    } catch {
-      return e;
-    }
-  }));
+  const present = new Set(keys.filter((_, i) => !drop.has(i)));
   for (const entry of add) {
     let key: string;
     try {

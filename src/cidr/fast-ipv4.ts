@@ -1,13 +1,14 @@
 /**
- * Allocation-free parsing of the common address spellings on the lookup path: a plain dotted quad
- * (`192.0.2.1`) and its IPv4-mapped IPv6 form as dual-stack sockets report it (`::ffff:192.0.2.1`, any case).
- * It only ever accepts text that `parseAddress` accepts with the same value; anything else returns -1 and
- * the caller falls back to `parseAddress`, so errors are exactly the strict parser's.
+ * Allocation-free parsing of the common spellings: on the lookup path a plain dotted quad (`192.0.2.1`) and
+ * its IPv4-mapped IPv6 form as dual-stack sockets report it (`::ffff:192.0.2.1`, any case); for profile
+ * entries a dotted quad with an optional prefix length (`192.0.2.0/24`). Each only ever accepts text that
+ * `parseAddress`/`parseRange` accept, with the same result; anything else returns -1 or undefined and the
+ * caller falls back to the strict parser, so errors are exactly its own.
  */
+import type { Range } from './types.js';
 
-/** Dotted quad in text[from, text.length) as a uint32, or -1 when it is not a plain canonical dotted quad. */
-function dottedQuad(text: string, from: number): number {
-  const n = text.length;
+/** Dotted quad in text[from, n) as a uint32, or -1 when it is not a plain canonical dotted quad. */
+function dottedQuad(text: string, from: number, n: number): number {
   let i = from;
   let value = 0;
   for (let part = 0; part < 4; part++) {
@@ -47,10 +48,37 @@ function isF(c: number): boolean {
  * `::ffff:` followed by one; -1 otherwise (the text may still be valid: ask `parseAddress`).
  */
 export function parseIpv4Fast(text: string): number {
-  if (text.charCodeAt(0) !== 58) return dottedQuad(text, 0);
+  if (text.charCodeAt(0) !== 58) return dottedQuad(text, 0, text.length);
   if (text.charCodeAt(1) === 58 && isF(text.charCodeAt(2)) && isF(text.charCodeAt(3)) && isF(text.charCodeAt(4))
     && isF(text.charCodeAt(5)) && text.charCodeAt(6) === 58) {
-    return dottedQuad(text, 7);
+    return dottedQuad(text, 7, text.length);
   }
   return -1;
+}
+
+/** The prefix length in text[from, text.length) when it is 0-32 written without a leading zero, else -1. */
+function prefixLength(text: string, from: number): number {
+  const digits = text.length - from;
+  if (digits < 1 || digits > 2) return -1;
+  const d0 = text.charCodeAt(from) - 48;
+  if (d0 < 0 || d0 > 9) return -1;
+  if (digits === 1) return d0;
+  const d1 = text.charCodeAt(from + 1) - 48;
+  if (d0 === 0 || d1 < 0 || d1 > 9) return -1;
+  const n = d0 * 10 + d1;
+  return n <= 32 ? n : -1;
+}
+
+/** The IPv4 range `text` denotes when it is a canonical dotted quad with an optional `/0`-`/32`; else undefined. */
+export function parseIpv4RangeFast(text: string): Range | undefined {
+  if (typeof text !== 'string') return undefined;
+  const slash = text.indexOf('/');
+  const value = dottedQuad(text, 0, slash < 0 ? text.length : slash);
+  if (value < 0) return undefined;
+  const prefix = slash < 0 ? 32 : prefixLength(text, slash + 1);
+  if (prefix < 0) return undefined;
+  // Host bits (the low 32 - prefix bits) must be zero; a range with them set gets parseRange's error.
+  const hostBitsClear = prefix === 32 || (prefix === 0 ? value === 0 : ((value << prefix) >>> 0) === 0);
+  if (!hostBitsClear) return undefined;
+  return { family: 4, network: BigInt(value), prefix };
 }

@@ -16,6 +16,7 @@ import { formatRange } from '../cidr/format.js';
 import { mergeRanges } from '../cidr/merge.js';
 import { parseRange } from '../cidr/parse.js';
 import { BITS, type Range } from '../cidr/types.js';
+import type { CompiledProfile } from '../policy/decide.js';
 import type { Profile } from '../policy/profile.js';
 import { isEgressOnlySentinel } from '../policy/validate.js';
 
@@ -25,8 +26,11 @@ export const MAPPED_BLOCK: Range = { family: 6, network: 0xffffn << 32n, prefix:
 export interface MapEntry {
   /** Canonical CIDR. */
   readonly key: string;
-  /** `4` or `6`: the family ipgate judges the sources of this entry by. */
-  readonly value: '4' | '6';
+  /**
+   * `4` or `6`: the family ipgate judges the sources of this entry by; `none`: the deny-all sentinel (see
+   * DENY_ALL_ENTRY), which no rule accepts.
+   */
+  readonly value: '4' | '6' | 'none';
 }
 
 function contains(outer: Range, inner: Range): boolean {
@@ -48,31 +52,55 @@ export function subtractRange(range: Range, hole: Range): Range[] {
   return out;
 }
 
+/**
+ * The parsed lists: a compiled profile carries them (parsed once, at compile time); a plain profile is
+ * parsed here.
+ */
+function listsOf(source: Profile | CompiledProfile): { authorized: readonly Range[]; egress: readonly Range[] } {
+  if ('decide' in source) {
+    const { authorizedRanges, egressRanges } = source;
+    if (authorizedRanges !== undefined && egressRanges !== undefined) {
+      return { authorized: authorizedRanges.map((e) => e.range), egress: egressRanges.map((e) => e.range) };
+    }
+    return listsOf(source.profile);
+  }
+  return { authorized: source.authorizedIpRanges.map(parseRange), egress: source.egressIpRanges.map(parseRange) };
+}
+
 /** The ranges of a profile's decision (allowed sources), before the map's IPv6 adjustment. */
-export function allowedRanges(profile: Profile): Range[] {
-  const authorized = profile.authorizedIpRanges.map(parseRange);
+export function allowedRanges(source: Profile | CompiledProfile): Range[] {
+  const { authorized, egress } = listsOf(source);
   if (authorized.length === 0) {
     return [
       { family: 4, network: 0n, prefix: 0 },
       { family: 6, network: 0n, prefix: 0 },
     ];
   }
-  const egress = profile.egressIpRanges.map(parseRange);
   const egressOnly = authorized.length === 1 && authorized[0] !== undefined && isEgressOnlySentinel(authorized[0]);
   return mergeRanges(egressOnly ? egress : [...authorized, ...egress]);
 }
 
-/** The map entries for a (valid) profile: IPv4 first, then IPv6, none inside ::ffff:0:0/96. */
-export function allowMapEntries(profile: Profile): MapEntry[] {
+/**
+ * The map entries for a (valid) profile: IPv4 first, then IPv6, none inside ::ffff:0:0/96. Give the
+ * compiled profile when there is one: its entries are already parsed.
+ */
+/**
+ * A profile that admits nobody (`0.0.0.0/32` with no egress ranges) has no allowed range, but an empty list is
+ * never pushed to HAProxy (an empty or partial list is what a failed swap looks like). It is written as this
+ * one entry instead: 0.0.0.0 is never the source of a connection, and its value is accepted by no rule.
+ */
+export const DENY_ALL_ENTRY: MapEntry = Object.freeze({ key: '0.0.0.0/32', value: 'none' });
+
+export function allowMapEntries(source: Profile | CompiledProfile): MapEntry[] {
   const out: MapEntry[] = [];
-  for (const range of allowedRanges(profile)) {
+  for (const range of allowedRanges(source)) {
     if (range.family === 4) {
       out.push({ key: formatRange(range), value: '4' });
       continue;
     }
     for (const piece of subtractRange(range, MAPPED_BLOCK)) out.push({ key: formatRange(piece), value: '6' });
   }
-  return out;
+  return out.length === 0 ? [DENY_ALL_ENTRY] : out;
 }
 
 /** The map file's text: a header comment, then one `RANGE FAMILY` line per entry. */
@@ -92,8 +120,8 @@ export function allowMapText(entries: readonly MapEntry[], header: string): stri
  */
 export function haproxyModelAllows(entries: readonly MapEntry[], family: 4 | 6, value: bigint): boolean {
   const ranges = entries.map((e) => ({ range: parseRange(e.key), value: e.value }));
-  const longest = (f: 4 | 6, v: bigint): '4' | '6' | undefined => {
-    let best: { prefix: number; value: '4' | '6' } | undefined;
+  const longest = (f: 4 | 6, v: bigint): MapEntry['value'] | undefined => {
+    let best: { prefix: number; value: MapEntry['value'] } | undefined;
     for (const r of ranges) {
       if (r.range.family !== f) continue;
       const shift = BigInt(BITS[f] - r.range.prefix);
@@ -101,7 +129,7 @@ export function haproxyModelAllows(entries: readonly MapEntry[], family: 4 | 6, 
     }
     return best?.value;
   };
-  let found: '4' | '6' | undefined;
+  let found: MapEntry['value'] | undefined;
   let v4Side: boolean;
   if (family === 4) {
     v4Side = true;

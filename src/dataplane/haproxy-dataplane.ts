@@ -13,7 +13,7 @@ import { IpgateError } from '../errors.js';
 import type { Logger } from '../gateway/log.js';
 import type { ProfileGeneration, ProfileState } from '../gateway/profile-state.js';
 import type { CompiledProfile } from '../policy/decide.js';
-import { writeFileAtomic } from '../store/atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { allowMapEntries, allowMapText, type MapEntry } from './allow-map.js';
 import { frontendName, renderHaproxyConfig } from './haproxy-config.js';
 import { HaproxyProcess, checkConfig } from './haproxy-process.js';
@@ -86,7 +86,7 @@ export class HaproxyDataPlane {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const mapFile = join(dir, 'allow.map');
     const trustedFile = (listener: string): string => join(dir, `trusted-${listener}.map`);
-    const entries = allowMapEntries(state.current.compiled.profile);
+    const entries = allowMapEntries(state.current.compiled);
     await writeFileAtomic(mapFile, allowMapText(entries, header(state.current)));
     for (const l of config.listeners) {
       if (l.proxyProtocol === undefined) continue;
@@ -178,7 +178,7 @@ export class HaproxyDataPlane {
   }
 
   private async applyGeneration(generation: ProfileGeneration): Promise<void> {
-    const entries: MapEntry[] = allowMapEntries(generation.compiled.profile);
+    const entries: MapEntry[] = allowMapEntries(generation.compiled);
     const started = Date.now();
     try {
       await swapMap(this.api, this.mapFile, entries);

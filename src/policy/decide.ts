@@ -4,12 +4,17 @@
  * A disabled profile allows everyone; otherwise the most specific entry of either list decides.
  */
 import { compileRangeMap, type RangeMap } from '../cidr/matcher.js';
-import { formatRange } from '../cidr/format.js';
-import { parseAddress, parseRange } from '../cidr/parse.js';
+import { parseAddress } from '../cidr/parse.js';
 import type { Address, Range } from '../cidr/types.js';
 import { IpgateError } from '../errors.js';
 import type { Profile, Verdict } from './profile.js';
-import { isEgressOnlySentinel, validateProfile, type ProfileProblem } from './validate.js';
+import { analyzeProfile, isEgressOnlySentinel, type ParsedEntry, type ProfileProblem } from './validate.js';
+
+/** One entry of a compiled profile: the text as written and the range it denotes. */
+export interface CompiledEntry {
+  readonly entry: string;
+  readonly range: Range;
+}
 
 export interface CompiledProfile {
   readonly profile: Profile;
@@ -17,6 +22,13 @@ export interface CompiledProfile {
   decide(address: string | Address): Verdict;
   /** Number of entries (authorized + egress). */
   readonly entries: number;
+  /**
+   * The entries of `profile.authorizedIpRanges` and `profile.egressIpRanges`, parsed, in list order, so
+   * consumers (the HAProxy map) need not parse them again. Absent on a hand-made CompiledProfile: parse
+   * `profile` then (see compiledRanges).
+   */
+  readonly authorizedRanges?: readonly CompiledEntry[];
+  readonly egressRanges?: readonly CompiledEntry[];
 }
 
 /** Thrown by compileProfile for an invalid profile; `problems` holds every problem found. */
@@ -36,23 +48,25 @@ const NOT_AUTHORIZED: Verdict = Object.freeze({ allowed: false, reason: 'not-aut
 const EGRESS_ONLY_DENIED: Verdict = Object.freeze({ allowed: false, reason: 'egress-only' });
 
 /**
- * One lookup table for both lists: each range maps to its (frozen, shared) verdict. An egress range equal to
- * an authorized one is left out, so on equal ranges the authorized entry is named.
+ * One lookup table for both lists: each range maps to its (frozen, shared) verdict. The authorized rows come
+ * first and the table keeps the first of equal ranges, so on equal ranges the authorized entry is named.
  */
-function verdictTable(authorized: readonly string[], egress: readonly string[]): RangeMap<Verdict> {
+function verdictTable(authorized: readonly CompiledEntry[], egress: readonly CompiledEntry[]): RangeMap<Verdict> {
   const rows: (readonly [Range, Verdict])[] = [];
-  const seen = new Set<string>();
-  for (const entry of authorized) {
-    const range = parseRange(entry);
-    seen.add(formatRange(range));
-    rows.push([range, Object.freeze({ allowed: true, reason: 'authorized', matched: entry })]);
-  }
-  for (const entry of egress) {
-    const range = parseRange(entry);
-    if (seen.has(formatRange(range))) continue;
-    rows.push([range, Object.freeze({ allowed: true, reason: 'egress', matched: entry })]);
-  }
+  for (const { entry, range } of authorized) rows.push([range, Object.freeze({ allowed: true, reason: 'authorized', matched: entry })]);
+  for (const { entry, range } of egress) rows.push([range, Object.freeze({ allowed: true, reason: 'egress', matched: entry })]);
   return compileRangeMap(rows);
+}
+
+/** The ranges of a valid profile's parsed entries (all are ranges once the profile validated). */
+function rangesOf(parsed: readonly ParsedEntry[]): readonly CompiledEntry[] {
+  const out: CompiledEntry[] = [];
+  for (const e of parsed) {
+    // Unreachable for a valid profile; never compile a list that lost an entry.
+    if (e.kind !== 'range') throw new IpgateError('ERR_PROFILE_INVALID', `Entry ${JSON.stringify(e.entry)} is not a range`);
+    out.push(e);
+  }
+  return Object.freeze(out);
 }
 
 /**
@@ -61,30 +75,63 @@ function verdictTable(authorized: readonly string[], egress: readonly string[]):
  * The most specific matching entry of either list decides (on equal ranges, the authorized entry).
  */
 export function compileProfile(profile: Profile): CompiledProfile {
-  const result = validateProfile(profile, { target: 'ipgate' });
-  if (!result.valid) throw new ProfileInvalidError(result.problems);
+  const previous = lastCompiled;
+  if (previous !== undefined && sameLists(previous.profile, profile)) return previous;
+  lastCompiled = compileUncached(profile);
+  return lastCompiled;
+}
+
+/** Whether `b` (any value, as a profile may come from JSON) has the lists of `a`, entry by entry. */
+function sameLists(a: Profile, b: Profile): boolean {
+  const other = b as unknown as { authorizedIpRanges?: unknown; egressIpRanges?: unknown } | null;
+  if (other === null || typeof other !== 'object' || !Array.isArray(other.authorizedIpRanges) || !Array.isArray(other.egressIpRanges)) return false;
+  return sameList(a.authorizedIpRanges, other.authorizedIpRanges) && sameList(a.egressIpRanges, other.egressIpRanges);
+}
+
+function sameList(a: readonly string[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The last profile compiled. A compiled profile is immutable and depends only on the two lists (its own
+ * frozen copies are compared), and one change is compiled several times in a row (admin API, gateway), so
+ * equal lists get the same compiled profile.
+ */
+let lastCompiled: CompiledProfile | undefined;
+
+function compileUncached(profile: Profile): CompiledProfile {
+  const analysis = analyzeProfile(profile, { target: 'ipgate' });
+  if (!analysis.result.valid) throw new ProfileInvalidError(analysis.result.problems);
+  const authorizedRanges = rangesOf(analysis.authorized);
+  const egressRanges = rangesOf(analysis.egress);
   const snapshot: Profile = Object.freeze({
     authorizedIpRanges: Object.freeze([...profile.authorizedIpRanges]),
     egressIpRanges: Object.freeze([...profile.egressIpRanges]),
   });
-  const entries = snapshot.authorizedIpRanges.length + snapshot.egressIpRanges.length;
-  if (snapshot.authorizedIpRanges.length === 0) {
+  const entries = authorizedRanges.length + egressRanges.length;
+  if (authorizedRanges.length === 0) {
     return {
       profile: snapshot,
       entries,
+      authorizedRanges,
+      egressRanges,
       decide(address) {
         if (typeof address === 'string') parseAddress(address); // an invalid address is an error, even here
         return DISABLED;
       },
     };
   }
-  const only = snapshot.authorizedIpRanges[0];
-  const egressOnly = snapshot.authorizedIpRanges.length === 1 && only !== undefined && isEgressOnlySentinel(parseRange(only));
-  const table = verdictTable(egressOnly ? [] : snapshot.authorizedIpRanges, snapshot.egressIpRanges);
+  const only = authorizedRanges[0];
+  const egressOnly = authorizedRanges.length === 1 && only !== undefined && isEgressOnlySentinel(only.range);
+  const table = verdictTable(egressOnly ? [] : authorizedRanges, egressRanges);
   const miss = egressOnly ? EGRESS_ONLY_DENIED : NOT_AUTHORIZED;
   return {
     profile: snapshot,
     entries,
+    authorizedRanges,
+    egressRanges,
     decide: (address) => table.match(address) ?? miss,
   };
 }

@@ -6,6 +6,7 @@
  */
 import { IpgateError } from '../errors.js';
 import { parseRange } from '../cidr/parse.js';
+import { parseIpv4RangeFast } from '../cidr/fast-ipv4.js';
 import { formatRange } from '../cidr/format.js';
 import type { Range } from '../cidr/types.js';
 import { EGRESS_ONLY, type Profile } from './profile.js';
@@ -95,6 +96,8 @@ export function isEgressOnlySentinel(range: Range): boolean {
 
 /** Rule: every entry parses strictly as a range, or (in authorizedIpRanges) looks like a service tag. */
 export function parseEntry(field: ProfileField, index: number, entry: string, problems: ProfileProblem[], reference?: ReferenceCheck): ParsedEntry {
+  const quick = parseIpv4RangeFast(entry);
+  if (quick !== undefined) return { kind: 'range', index, entry, range: quick };
   const at = { field, index, entry };
   try {
     return { kind: 'range', index, entry, range: parseRange(entry) };
@@ -143,13 +146,34 @@ export function ruleEgressOnlyAlone(entries: readonly ParsedEntry[]): ProfilePro
       `remove ${EGRESS_ONLY} to allow the listed ranges (egress addresses stay allowed), or remove the other entries`));
 }
 
+/**
+ * The identity of a parsed range, cheap to compute: a number for IPv4 (network * 64 + prefix, exact below
+ * 2^53), a string for IPv6. Equal keys mean equal ranges.
+ */
+export function rangeKey(range: Range): number | string {
+  return range.family === 4 ? Number(range.network) * 64 + range.prefix : `${range.network.toString(16)}/${range.prefix}`;
+}
+
+/** Whether some IPv4 range is listed twice (one sort of numeric keys; most lists have no repeat at all). */
+function hasIpv4Repeat(entries: readonly ParsedEntry[]): boolean {
+  const keys: number[] = [];
+  for (const e of entries) if (e.kind === 'range' && e.range.family === 4) keys.push(rangeKey(e.range) as number);
+  const sorted = Float64Array.from(keys).sort();
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return true;
+  return false;
+}
+
 /** Rule: the same range (after canonicalization) listed twice is a warning. */
 export function ruleDuplicates(field: ProfileField, entries: readonly ParsedEntry[]): ProfileProblem[] {
-  const seen = new Map<string, ParsedEntry>();
+  // Ranges and names (tags, references) are kept apart: a name never parses, so it never equals a range.
+  const seenRanges = new Map<number | string, ParsedEntry>();
+  const seenNames = new Map<string, ParsedEntry>();
   const out: ProfileProblem[] = [];
+  const ipv4Repeats = hasIpv4Repeat(entries);
   for (const e of entries) {
-    if (e.kind === 'invalid') continue;
-    const key = e.kind === 'range' ? formatRange(e.range) : e.entry.toLowerCase();
+    if (e.kind === 'invalid' || (!ipv4Repeats && e.kind === 'range' && e.range.family === 4)) continue;
+    const seen: Map<number | string, ParsedEntry> = e.kind === 'range' ? seenRanges : seenNames;
+    const key = e.kind === 'range' ? rangeKey(e.range) : e.entry.toLowerCase();
     const first = seen.get(key);
     if (first === undefined) {
       seen.set(key, e);
@@ -237,15 +261,62 @@ function orderProblems(a: ProfileProblem, b: ProfileProblem): number {
   return (a.index ?? -1) - (b.index ?? -1);
 }
 
+/** A validated profile: the result, and every entry of both lists parsed once (reused by compileProfile). */
+export interface ProfileAnalysis {
+  readonly result: ValidationResult;
+  /** One per list entry, in list order (both empty when the lists are not arrays). */
+  readonly authorized: readonly ParsedEntry[];
+  readonly egress: readonly ParsedEntry[];
+}
+
 /** Validates a profile and reports every problem at once (errors and warnings), in list order. */
 export function validateProfile(profile: Profile, options: ValidateOptions = {}): ValidationResult {
+  return analyzeProfile(profile, options).result;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The last analysis whose entries all parsed as ranges, with copies of the lists it judged. Such a result
+ * depends only on the lists and the target (`reference` is asked about non-ranges only), and the same
+ * profile is usually judged several times in a row (admin API, store, gateway), so it is reused when the
+ * lists are equal entry by entry.
+ */
+let last: { authorized: readonly string[]; egress: readonly string[]; target: ValidationTarget; vnet: boolean; analysis: ProfileAnalysis } | undefined;
+
+/** validateProfile, also giving the parsed entries, so a caller that goes on to compile parses nothing twice. */
+export function analyzeProfile(profile: Profile, options: ValidateOptions = {}): ProfileAnalysis {
   const target = options.target ?? 'ipgate';
   if (target !== 'ipgate' && target !== 'aks') {
     throw new IpgateError('ERR_TARGET', `Unknown validation target ${quote(String(target))}; expected ipgate or aks`, { input: String(target) });
   }
-  const problems: ProfileProblem[] = [];
   const shape = ruleListShape(profile);
-  if (shape.length > 0) return { valid: false, problems: shape };
+  if (shape.length > 0) return { result: { valid: false, problems: shape }, authorized: [], egress: [] };
+  const vnet = options.vnetIntegration === true;
+  if (last !== undefined && last.target === target && last.vnet === vnet
+    && sameList(last.authorized, profile.authorizedIpRanges) && sameList(last.egress, profile.egressIpRanges)) {
+    const { result, authorized, egress } = last.analysis;
+    return { result: { valid: result.valid, problems: [...result.problems] }, authorized, egress };
+  }
+  const analysis = analyzeUncached(profile, target, options);
+  const onlyRanges = (list: readonly ParsedEntry[]): boolean => list.every((e) => e.kind === 'range');
+  if (onlyRanges(analysis.authorized) && onlyRanges(analysis.egress)) {
+    for (const p of analysis.result.problems) Object.freeze(p);
+    last = { authorized: [...profile.authorizedIpRanges], egress: [...profile.egressIpRanges], target, vnet, analysis };
+  }
+  return { result: { valid: analysis.result.valid, problems: [...analysis.result.problems] }, authorized: analysis.authorized, egress: analysis.egress };
+}
+
+function pushAll<T>(into: T[], items: readonly T[]): void {
+  for (const item of items) into.push(item);
+}
+
+function analyzeUncached(profile: Profile, target: ValidationTarget, options: ValidateOptions): ProfileAnalysis {
+  const problems: ProfileProblem[] = [];
   const authorized = profile.authorizedIpRanges.map((entry, index) => parseEntry('authorizedIpRanges', index, entry, problems, options.reference));
   const egress = profile.egressIpRanges.map((entry, index) => parseEntry('egressIpRanges', index, entry, problems, options.reference));
 
@@ -257,11 +328,11 @@ export function validateProfile(profile: Profile, options: ValidateOptions = {})
       if (p !== undefined) problems.push(p);
     }
   }
-  problems.push(...ruleEgressOnlyAlone(authorized));
-  problems.push(...ruleDuplicates('authorizedIpRanges', authorized));
+  pushAll(problems, ruleEgressOnlyAlone(authorized));
+  pushAll(problems, ruleDuplicates('authorizedIpRanges', authorized));
   if (target === 'aks') {
-    problems.push(...ruleAksAllowAllAlone(authorized));
-    problems.push(...ruleAksServiceTags(authorized, options.vnetIntegration === true));
+    pushAll(problems, ruleAksAllowAllAlone(authorized));
+    pushAll(problems, ruleAksServiceTags(authorized, options.vnetIntegration === true));
     const count = ruleAksCount(authorized.length);
     if (count !== undefined) problems.push(count);
   }
@@ -269,7 +340,7 @@ export function validateProfile(profile: Profile, options: ValidateOptions = {})
     const p = ruleEgressEntry(e);
     if (p !== undefined) problems.push(p);
   }
-  problems.push(...ruleDuplicates('egressIpRanges', egress));
+  pushAll(problems, ruleDuplicates('egressIpRanges', egress));
   problems.sort(orderProblems);
-  return { valid: !problems.some((p) => p.severity === 'error'), problems };
+  return { result: { valid: !problems.some((p) => p.severity === 'error'), problems }, authorized, egress };
 }

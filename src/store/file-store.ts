@@ -10,7 +10,7 @@ import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import type { StoreFormat } from '../config/types.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { decodeProfile, encodeProfile, revisionOf } from './codec.js';
 import type { ProfileStore, StoreEvent, StoreListener, StoreSnapshot } from './types.js';
 
