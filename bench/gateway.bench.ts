@@ -190,6 +190,8 @@ async function startPeer(peer: Peer, dir: string, ranges: readonly string[], ups
     '--ranges', rangesFile,
     '--admin', `127.0.0.1:${adminPort}`,
     '--token-file', tokenFile,
+    // As in production: the audit log (every decision) goes to a file, not through the benchmark's pipe.
+    '--audit-log', join(dir, 'audit.log'),
   ];
   const running = await startProcess(peer, process.execPath, args, { host: '127.0.0.1', port }, GATEWAY_CPU);
   // The admin API may come up a moment after the listener.
