@@ -50,14 +50,18 @@ function edit(list: readonly string[], field: Field, add: readonly string[], rem
   const index = new Map<string, number>();
   keys.forEach((key, i) => index.set(key, i));
   const drop = new Set<number>();
-  for (const entry of remove) {
-    let key: string;
+  /** The key of an entry of the request, or undefined (recorded as an entry error) when it does not parse. */
+  const requestKey = (entry: string): string | undefined => {
     try {
-      key = canonical(entry, isReference);
+      return canonical(entry, isReference);
     } catch (error) {
       errors.push(entryError(entry, field, error));
-      continue;
+      return undefined;
     }
+  };
+  for (const entry of remove) {
+    const key = requestKey(entry);
+    if (key === undefined) continue;
     const at = index.get(key);
     if (at === undefined || drop.has(at)) {
       errors.push({ entry, field, code: 'ERR_ENTRY_NOT_FOUND', message: `${entry} is not in ${field}; nothing to remove` });
@@ -69,14 +73,8 @@ function edit(list: readonly string[], field: Field, add: readonly string[], rem
   const out = list.filter((_, i) => !drop.has(i));
   const present = new Set(keys.filter((_, i) => !drop.has(i)));
   for (const entry of add) {
-    let key: string;
-    try {
-      key = canonical(entry, isReference);
-    } catch (error) {
-      errors.push(entryError(entry, field, error));
-      continue;
-    }
-    if (present.has(key)) continue;
+    const key = requestKey(entry);
+    if (key === undefined || present.has(key)) continue;
     present.add(key);
     out.push(entry);
     added.push(entry);
