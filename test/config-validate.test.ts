@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { parseEndpoint } from '../src/config/address.js';
 import { parseConfigText } from '../src/config/load.js';
 import { ConfigError } from '../src/config/problems.js';
-import { validateConfig } from '../src/config/validate.js';
+import { validateConfig, validateProfileConfig } from '../src/config/validate.js';
 import { runIpgate } from './helpers/ipgate.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -87,6 +87,20 @@ test('duplicate listener names, missing profile and store, YAML syntax errors', 
   assert.ok(problems(() => validateConfig({ upstream: '1.2.3.4:1', listeners: [{ name: 'a', address: '127.0.0.1:1' }] }, 'x', '/')).some((p) => p.path === 'profile'));
   assert.ok(problems(() => parseConfigText('upstream: [', 'x', '/')).some((p) => p.code === 'ERR_CONFIG_YAML'));
   assert.ok(problems(() => validateConfig({ upstream: '1.2.3.4:1', listeners: [] , profile: {} }, 'x', '/')).some((p) => p.path === 'listeners'));
+});
+
+test('a config read for its profile alone (export, sources) may leave out upstream and listeners, nothing else', () => {
+  const doc = { profile: { authorizedIpRanges: ['10.0.0.0/8'] }, sources: [{ name: 'office', type: 'text', file: 'office.txt' }] };
+  const config = validateProfileConfig(doc, 'x', '/etc/ipgate');
+  assert.equal(config.upstream, undefined);
+  assert.deepEqual(config.profile?.authorizedIpRanges, ['10.0.0.0/8']);
+  assert.equal(config.sources?.[0]?.file, '/etc/ipgate/office.txt');
+  const missing = problems(() => validateConfig(doc, 'x', '/'));
+  assert.ok(missing.some((p) => p.path === 'upstream' && p.code === 'ERR_CONFIG_MISSING_KEY'));
+  assert.ok(missing.some((p) => p.path === 'listeners' && p.code === 'ERR_CONFIG_MISSING_KEY'));
+  const typo = problems(() => validateProfileConfig({ ...doc, upstraem: '1.2.3.4:1' }, 'x', '/'));
+  assert.ok(typo.some((p) => p.path === 'upstraem' && p.suggestion === 'upstream'));
+  assert.ok(problems(() => validateProfileConfig({ ...doc, listeners: [{ name: 'a', address: 'nowhere' }] }, 'x', '/')).some((p) => p.path.startsWith('listeners[0]')));
 });
 
 test('ipgate serve with a bad config exits 2 with one line naming every problem', async (t) => {

@@ -29,9 +29,8 @@ test('ipgate export (real CLI): URL and file sources, targets, formats, cache fa
     server.routes.set('/ServiceTags_Public.json', { body: fixture('azure-service-tags.json'), etag: true });
     await writeFile(join(dir, 'ip-ranges.json'), fixture('aws-ip-ranges.json'));
     const config = join(dir, 'ipgate.yaml');
+    // A file used only for export needs no gateway keys (upstream, listeners).
     await writeFile(config, [
-      'upstream: 10.0.0.4:443',
-      'listeners: [{ name: public, address: "127.0.0.1:0" }]',
       'profile:',
       '  authorizedIpRanges: [73.140.245.0/24, AzureCloud.westeurope, "aws:service=EC2,region=eu-west-1"]',
       '  egressIpRanges: [20.50.1.7/32]',

@@ -1,18 +1,19 @@
 /**
  * What `ipgate export` and `ipgate sources show|sync --config` read from an ipgate config file: the same
- * file `ipgate serve` runs (read by the same loader, so an unknown key is an error everywhere). The profile
+ * file `ipgate serve` runs (read by the same loader, so an unknown key is an error everywhere), where the
+ * gateway's own keys (`upstream`, `listeners`) may be left out. The profile
  * is the store file's when a store is configured (that is what the gateway enforces), else `profile:`.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { loadConfigFile } from '../config/load.js';
+import { loadProfileConfigFile } from '../config/load.js';
 import { IpgateError } from '../errors.js';
 import { decodeProfile } from '../store/codec.js';
 import { profileCheckFor } from '../sources/profile-check.js';
 import type { SourcesConfig } from '../sources/resolve.js';
 
 export async function loadSourcesConfig(path: string): Promise<SourcesConfig> {
-  const config = await loadConfigFile(path);
+  const config = await loadProfileConfigFile(path);
   const sources = [...(config.sources ?? [])];
   const baseDir = dirname(resolve(path));
   const cacheDir = config.sourcesCacheDir ?? resolve(baseDir, '.ipgate-cache', 'sources');

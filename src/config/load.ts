@@ -4,11 +4,15 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { IpgateError } from '../errors.js';
 import { ConfigError } from './problems.js';
-import type { GatewayConfig } from './types.js';
-import { validateConfig } from './validate.js';
+import type { GatewayConfig, ProfileConfig } from './types.js';
+import { validateConfig, validateProfileConfig } from './validate.js';
 
 /** Parses YAML text into a config (pure). */
 export function parseConfigText(text: string, source: string, baseDir: string): GatewayConfig {
+  return validateConfig(parseYaml(text, source), source, baseDir);
+}
+
+function parseYaml(text: string, source: string): unknown {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -16,10 +20,19 @@ export function parseConfigText(text: string, source: string, baseDir: string): 
       doc.errors.map((e) => ({ path: '', code: 'ERR_CONFIG_YAML', message: `YAML ${e.code} at line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0] ?? ''}` })),
     );
   }
-  return validateConfig(doc.toJS(), source, baseDir);
+  return doc.toJS();
 }
 
 export async function loadConfigFile(file: string): Promise<GatewayConfig> {
+  return parseConfigText(await readConfig(file), file, dirname(resolve(file)));
+}
+
+/** A config file read for its profile, store and sources only (`ipgate export`, `ipgate sources`). */
+export async function loadProfileConfigFile(file: string): Promise<ProfileConfig> {
+  return validateProfileConfig(parseYaml(await readConfig(file), file), file, dirname(resolve(file)));
+}
+
+async function readConfig(file: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -27,7 +40,7 @@ export async function loadConfigFile(file: string): Promise<GatewayConfig> {
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
     throw new IpgateError('ERR_CONFIG_READ', `Cannot read config file "${file}": ${code}`, { input: file });
   }
-  return parseConfigText(text, file, dirname(resolve(file)));
+  return text;
 }
 
 export interface ShortFormFlags {

@@ -99,3 +99,9 @@ export interface GatewayConfig {
   /** HAProxy carries the connections instead of ipgate's own listeners. */
   readonly dataplane?: HaproxyDataplaneConfig;
 }
+
+/**
+ * What `ipgate export` and `ipgate sources` need of a config: the profile, its store and its sources. The
+ * gateway's own keys (`upstream`, `listeners`) may be left out of a file used only for that.
+ */
+export type ProfileConfig = Omit<GatewayConfig, 'upstream' | 'listeners'> & Partial<Pick<GatewayConfig, 'upstream' | 'listeners'>>;

@@ -16,7 +16,7 @@ import { ConfigError, type ConfigProblem } from './problems.js';
 import { formatKeyPath } from '../text/key-path.js';
 import { closestName } from '../text/suggest.js';
 import { configSchema, DEFAULT_PROXY_TIMEOUT_MS, KNOWN_KEYS, type RawConfig } from './schema.js';
-import type { GatewayConfig, ListenerConfig } from './types.js';
+import type { GatewayConfig, ListenerConfig, ProfileConfig } from './types.js';
 
 function zodProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
   const out: ConfigProblem[] = [];
@@ -126,13 +126,28 @@ function valueProblems(document: unknown): ConfigProblem[] {
   return problems;
 }
 
+/** The keys only the gateway needs: optional in a config read for its profile alone (export, sources). */
+const profileOnlySchema = configSchema.partial({ upstream: true, listeners: true });
+
 /** Validates a config document. Throws ConfigError (ERR_CONFIG_INVALID) with every problem. */
 export function validateConfig(document: unknown, source: string, baseDir: string): GatewayConfig {
-  const parsed = configSchema.safeParse(document ?? {});
+  const config = validateDocument(document, source, baseDir, true);
+  // configSchema requires both keys, so they are present here.
+  if (config.upstream === undefined || config.listeners === undefined) throw new ConfigError(source, [{ path: 'upstream', code: 'ERR_CONFIG_MISSING_KEY', message: 'required key is missing' }]);
+  return { ...config, upstream: config.upstream, listeners: config.listeners };
+}
+
+/** Like validateConfig for a file read for its profile, store and sources: `upstream`/`listeners` may be absent. */
+export function validateProfileConfig(document: unknown, source: string, baseDir: string): ProfileConfig {
+  return validateDocument(document, source, baseDir, false);
+}
+
+function validateDocument(document: unknown, source: string, baseDir: string, gateway: boolean): ProfileConfig {
+  const parsed = (gateway ? configSchema : profileOnlySchema).safeParse(document ?? {});
   const problems = [...(parsed.success ? [] : zodProblems(parsed.error.issues)), ...valueProblems(document)];
   if (!parsed.success || problems.length > 0) throw new ConfigError(source, problems);
-  const raw: RawConfig = parsed.data;
-  const listeners: ListenerConfig[] = raw.listeners.map((l) => ({
+  const raw: Omit<RawConfig, 'upstream' | 'listeners'> & { readonly upstream?: string | undefined; readonly listeners?: RawConfig['listeners'] | undefined } = parsed.data;
+  const listeners: ListenerConfig[] | undefined = raw.listeners?.map((l) => ({
     name: l.name,
     address: parseEndpoint(l.address, { allowPortZero: true }),
     enforce: l.enforce,
@@ -140,8 +155,8 @@ export function validateConfig(document: unknown, source: string, baseDir: strin
   }));
   return {
     source,
-    upstream: parseEndpoint(raw.upstream, { allowHostname: true }),
-    listeners,
+    ...(raw.upstream === undefined ? {} : { upstream: parseEndpoint(raw.upstream, { allowHostname: true }) }),
+    ...(listeners === undefined ? {} : { listeners }),
     ...(raw.admin === undefined ? {} : { admin: { address: parseEndpoint(raw.admin.address, { allowPortZero: true }), tokenFile: absolute(baseDir, raw.admin.tokenFile) } }),
     ...(raw.store?.file === undefined
       ? {}
