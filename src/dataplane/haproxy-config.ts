@@ -26,6 +26,12 @@ function haproxyAddress(endpoint: Endpoint): string {
   return endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
 }
 
+/**
+ * A peer whose PROXY header is believed. HAProxy cannot build an ACL from other ACLs, so the condition is
+ * written out in each rule that needs it.
+ */
+const TRUSTED_PEER = 'ipgate_src_v4 ipgate_trusted_v4 || !ipgate_src_v4 ipgate_trusted_v6';
+
 /** The rules admitting a source whose address is `src` at the time they run. */
 function allowRules(phase: 'connection' | 'session'): string[] {
   return [
@@ -47,12 +53,10 @@ export function enforcementRules(mapFile: string, trustedFile?: string): string[
     ...lines,
     `  acl ipgate_trusted_v4 src,map_ip(${trustedFile}) -m str 4`,
     `  acl ipgate_trusted_v6 src,map_ip(${trustedFile}) -m str 6`,
-    '  acl ipgate_trusted ipgate_src_v4 ipgate_trusted_v4',
-    '  acl ipgate_trusted !ipgate_src_v4 ipgate_trusted_v6',
     // A trusted balancer's connection is judged by the address its PROXY header carries (session rules
     // run after the header is read); any other peer by its own address, at once.
-    '  tcp-request connection expect-proxy layer4 if ipgate_trusted',
-    '  tcp-request connection accept if ipgate_trusted',
+    `  tcp-request connection expect-proxy layer4 if ${TRUSTED_PEER}`,
+    `  tcp-request connection accept if ${TRUSTED_PEER}`,
     ...allowRules('connection'),
     ...allowRules('session'),
   ];
@@ -82,8 +86,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       out.push(`  acl ipgate_src_v4 src ::ffff:0:0/96`);
       out.push(`  acl ipgate_trusted_v4 src,map_ip(${input.trustedFile(listener.name)}) -m str 4`);
       out.push(`  acl ipgate_trusted_v6 src,map_ip(${input.trustedFile(listener.name)}) -m str 6`);
-      out.push('  acl ipgate_trusted ipgate_src_v4 ipgate_trusted_v4', '  acl ipgate_trusted !ipgate_src_v4 ipgate_trusted_v6');
-      out.push('  tcp-request connection expect-proxy layer4 if ipgate_trusted');
+      out.push(`  tcp-request connection expect-proxy layer4 if ${TRUSTED_PEER}`);
     }
     out.push('  default_backend ipgate-upstream', '');
   }

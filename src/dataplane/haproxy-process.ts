@@ -28,7 +28,7 @@ function notFound(binary: string): IpgateError {
 /** `haproxy -c -f FILE`: throws ERR_HAPROXY_NOT_FOUND or ERR_HAPROXY_CONFIG (with HAProxy's alerts). */
 export function checkConfig(binary: string, configFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(binary, ['-c', '-q', '-f', configFile], (error, stdout, stderr) => {
+    execFile(binary, ['-c', '-f', configFile], (error, stdout, stderr) => {
       if (error === null) return resolve();
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return reject(notFound(binary));
       const alerts = `${stdout}${stderr}`
