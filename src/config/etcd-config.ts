@@ -53,6 +53,12 @@ export function storeProblems(storeValue: unknown): ConfigProblem[] {
     if (https > 0 && etcd['caFile'] === undefined) {
       problems.push({ path: 'store.etcd.caFile', code: 'ERR_CONFIG_MISSING_KEY', message: 'https endpoints need caFile (the CA that signed the etcd server certificate)' });
     }
+    if (https === 0) {
+      for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+        if (etcd[key] === undefined) continue;
+        problems.push({ path: `store.etcd.${key}`, code: 'ERR_CONFIG_VALUE', message: `${key} applies to https:// endpoints only: write the endpoints as https://HOST:PORT, or remove ${key}` });
+      }
+    }
   }
   const prefix = etcd['prefix'];
   if (typeof prefix === 'string' && !/^\/(?:[A-Za-z0-9_.-]+\/)*$/.test(prefix)) {

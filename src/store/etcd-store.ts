@@ -18,6 +18,7 @@ import { createEtcdClient, type EtcdTls } from './etcd-client.js';
 import { ABSENT_REVISION, checkProfileName, nameOfKey, parseRevision, profileKey, profilesPrefix, REFUSE_EVERYONE } from './etcd-keys.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import type { NamedProfileInfo, ProfileStore, StoreEvent, StoreHealth, StoreListener, StoreSnapshot } from './types.js';
+import { etcdErrorText } from './etcd-error-text.js';
 
 export interface EtcdStoreOptions extends EtcdTls {
   readonly endpoints: readonly string[];
@@ -44,7 +45,7 @@ interface Observation {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return etcdErrorText(error instanceof Error ? error.message : String(error));
 }
 
 export function unavailable(description: string, detail: string): IpgateError {

@@ -1,12 +1,15 @@
 /**
  * A real etcd (Debian's etcd-server) on loopback ports with a temporary data dir, started as a child process
  * of the test. It can be paused (SIGSTOP), resumed, killed and restarted on the same ports and data.
+ * With `tls` it serves clients on https only and requires a client certificate signed by the given CA; the
+ * helper's own clients then present the client certificate.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
+import { Etcd3, type IOptions } from 'etcd3';
+import type { EtcdCerts } from './etcd-certs.js';
 import { freePort } from './haproxy.js';
 import { spawnTracked, startIpgate, type RunningIpgate, type Spawned } from './ipgate.js';
 import { tempDir } from './tmp.js';
@@ -14,7 +17,7 @@ import { startUpstream, type DemoUpstream } from './upstream.js';
 import { waitFor } from './wait.js';
 
 export interface RunningEtcd {
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` with `tls`. */
   readonly endpoint: string;
   readonly dataDir: string;
   /** A client for the test's own reads and hand-written values. */
@@ -29,11 +32,26 @@ export interface RunningEtcd {
   close(): Promise<void>;
 }
 
-export async function startEtcd(): Promise<RunningEtcd> {
+export interface EtcdOptions {
+  /** Serve clients over TLS with these certificates and require client certificates (`--client-cert-auth`). */
+  readonly tls?: EtcdCerts;
+}
+
+/** The helper's own client: over TLS with the client certificate when etcd requires it. */
+async function clientOptions(endpoint: string, tls: EtcdCerts | undefined): Promise<IOptions> {
+  if (tls === undefined) return { hosts: endpoint };
+  const [rootCertificate, certChain, privateKey] = await Promise.all([readFile(tls.ca.cert), readFile(tls.client.cert), readFile(tls.client.key)]);
+  return { hosts: endpoint, credentials: { rootCertificate, certChain, privateKey } };
+}
+
+export async function startEtcd(options: EtcdOptions = {}): Promise<RunningEtcd> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ipgate-etcd-'));
   const clientPort = await freePort();
   const peerPort = await freePort();
-  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const { tls } = options;
+  const endpoint = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${clientPort}`;
+  const ownClient = await clientOptions(endpoint, tls);
+  const tlsArgs = tls === undefined ? [] : ['--cert-file', tls.server.cert, '--key-file', tls.server.key, '--trusted-ca-file', tls.ca.cert, '--client-cert-auth'];
   const peer = `http://127.0.0.1:${peerPort}`;
   const clients: Etcd3[] = [];
   let proc: Spawned | undefined;
@@ -50,11 +68,12 @@ export async function startEtcd(): Promise<RunningEtcd> {
         '--initial-advertise-peer-urls', peer,
         '--initial-cluster', `default=${peer}`,
         '--log-level', 'warn',
+        ...tlsArgs,
       ],
       { env: process.arch === 'arm64' ? { ...process.env, ETCD_UNSUPPORTED_ARCH: 'arm64' } : process.env },
     );
     proc = spawned;
-    const probe = new Etcd3({ hosts: endpoint, dialTimeout: 500 });
+    const probe = new Etcd3({ ...ownClient, dialTimeout: 500 });
     try {
       await waitFor(
         async () => {
@@ -87,7 +106,7 @@ export async function startEtcd(): Promise<RunningEtcd> {
     endpoint,
     dataDir,
     client: () => {
-      const c = new Etcd3({ hosts: endpoint });
+      const c = new Etcd3(ownClient);
       clients.push(c);
       return c;
     },
