@@ -20,6 +20,7 @@ const TRUSTED = '127.0.0.1'; // the front balancer (startHaproxy connects from h
 const ALLOWED = '127.0.0.2';
 const REFUSED = '127.0.0.3';
 const ALLOWED_UNTRUSTED = '127.0.0.4'; // authorized, but its PROXY headers are not believed
+const HEADER_TIMEOUT_MS = 1000;
 
 let fx: GatewayFixture;
 let port: number;
@@ -33,7 +34,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
 before(async () => {
   port = await freePort();
   fx = await gatewayFixture((dir) => ({
-    listeners: [{ name: 'public', address: `127.0.0.1:${port}`, proxyProtocol: { trustedFrom: [`${TRUSTED}/32`] } }],
+    listeners: [{ name: 'public', address: `127.0.0.1:${port}`, proxyProtocol: { trustedFrom: [`${TRUSTED}/32`], timeoutMs: HEADER_TIMEOUT_MS } }],
     profile: { authorizedIpRanges: [`${ALLOWED}/32`, `${ALLOWED_UNTRUSTED}/32`], egressIpRanges: [] },
     dataplane: { type: 'haproxy', mode: 'managed', stateDir: join(dir, 'hx') },
   }));
@@ -64,12 +65,17 @@ function rawConnection(source: string, data: string | Buffer): Promise<{ closedA
     });
     socket.on('data', (d: Buffer) => (received += d.length));
     socket.on('error', () => undefined);
+    // A connection still open after 10 s counts as never closed by the gateway (the callers expect far less).
+    socket.setTimeout(10_000, () => socket.destroy());
     socket.on('close', () => resolve({ closedAfterMs: Date.now() - started, received }));
   });
 }
 
-/** From `source`: writes `header`, then runs TLS + `GET /version` over the same connection. */
-function tlsAfterHeader(source: string, header: string | Buffer): Promise<{ body: string } | { error: string }> {
+/**
+ * From `source`: writes `header`, then runs TLS + `GET /version` over the same connection, the request sent
+ * `idleMs` after the handshake.
+ */
+function tlsAfterHeader(source: string, header: string | Buffer, idleMs = 0): Promise<{ body: string } | { error: string }> {
   return new Promise((resolve) => {
     const raw: Socket = connect({ host: '127.0.0.1', port, localAddress: source }, () => {
       raw.write(header);
@@ -78,12 +84,12 @@ function tlsAfterHeader(source: string, header: string | Buffer): Promise<{ body
       let secured = false;
       tls.on('secureConnect', () => {
         secured = true;
-        tls.write('GET /version HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+        setTimeout(() => tls.write('GET /version HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'), idleMs);
       });
       tls.on('data', (d: Buffer) => (text += d.toString()));
       tls.on('end', () => resolve(secured ? { body: text } : { error: 'closed before the TLS handshake completed' }));
       tls.on('error', (e: Error) => resolve({ error: e.message }));
-      tls.setTimeout(5000, () => {
+      tls.setTimeout(5000 + idleMs, () => {
         tls.destroy();
         resolve({ error: 'timeout' });
       });
@@ -114,6 +120,7 @@ test('the rendered config makes HAProxy expect PROXY headers from trusted peers 
   const config = await readFile(join(fx.dir, 'hx', 'haproxy.cfg'), 'utf8');
   assert.match(config, /tcp-request connection expect-proxy layer4 if \S/);
   assert.match(config, /tcp-request session reject/);
+  assert.match(config, new RegExp(`timeout client ${HEADER_TIMEOUT_MS}ms`));
   const trusted = await readFile(join(fx.dir, 'hx', 'trusted-public.map'), 'utf8');
   assert.match(trusted, /^127\.0\.0\.1\/32 4$/m);
 });
@@ -186,4 +193,18 @@ test('a trusted peer that does not open with a valid header is closed without re
   const curl = await curlFrom(TRUSTED, port, { cacert: fx.upstream.cert });
   assert.notEqual(curl.code, 0);
   assert.equal(fx.upstreamConnections(), before);
+});
+
+test('a trusted peer that sends no header is closed after proxyProtocol.timeoutMs, not after the idle timeout', async () => {
+  const before = fx.upstreamConnections();
+  const r = await rawConnection(TRUSTED, '');
+  assert.ok(r.closedAfterMs >= HEADER_TIMEOUT_MS - 100 && r.closedAfterMs < HEADER_TIMEOUT_MS + 2000, `closed after ${r.closedAfterMs} ms`);
+  assert.equal(r.received, 0);
+  assert.equal(fx.upstreamConnections(), before);
+});
+
+test('a connection passed through stays open while idle for longer than the header timeout', async () => {
+  const r = await tlsAfterHeader(TRUSTED, v2(ALLOWED), HEADER_TIMEOUT_MS * 2.5);
+  assert.ok('body' in r, `idle connection after the header: ${JSON.stringify(r)}`);
+  assert.match(r.body, /"gitVersion"/);
 });

@@ -75,11 +75,15 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  timeout connect ${input.upstreamConnectTimeoutMs}ms`,
     '  timeout client 1h',
     '  timeout server 1h',
+    // Idle limit once a connection is passed through (it supersedes client/server timeouts from then on).
+    '  timeout tunnel 1h',
     '',
   ];
   for (const listener of input.listeners) {
     out.push(`frontend ${frontendName(listener.name)}`);
     out.push(`  bind ${haproxyAddress(listener.address)}${listener.address.host === '::' ? ' v4v6' : ''}`);
+    // Before the tunnel exists the client timeout is what bounds the wait for a PROXY header.
+    if (listener.proxyProtocol !== undefined) out.push(`  timeout client ${listener.proxyProtocol.timeoutMs}ms`);
     if (listener.enforce) {
       out.push(...enforcementRules(input.mapFile, listener.proxyProtocol === undefined ? undefined : input.trustedFile(listener.name)));
     } else if (listener.proxyProtocol !== undefined) {
