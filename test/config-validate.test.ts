@@ -116,7 +116,7 @@ test('ipgate serve with a bad config exits 2 with one line naming every problem'
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   const missing = await runIpgate(['serve', '--config', join(dir, 'nope.yaml')]);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /ERR_CONFIG_READ/);
+  assert.match(missing.stderr, /nope\.yaml": no such file \(ERR_CONFIG_READ\)/);
   const usage = await runIpgate(['serve', '--listen', '127.0.0.1:0']);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /ERR_USAGE/);

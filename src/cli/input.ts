@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { IpgateError } from '../errors.js';
+import { describeFileError } from '../fs/file-error.js';
 
 export interface ListEntry {
   /** The entry as written, trimmed. */
@@ -43,27 +44,19 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function describe(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory';
-  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
-}
-
 /** Reads the raw text of a list file (`-` or undefined = standard input). Throws ERR_FILE_READ naming the path. */
 export async function readListSource(path: string | undefined): Promise<{ source: string; text: string }> {
   if (path === undefined || path === '-') {
     try {
       return { source: '<stdin>', text: await readStdin() };
     } catch (error) {
-      throw new IpgateError('ERR_FILE_READ', `Cannot read the range list from standard input: ${describe(error)}`, { input: '-', cause: error });
+      throw new IpgateError('ERR_FILE_READ', `Cannot read the range list from standard input: ${describeFileError(error)}`, { input: '-', cause: error });
     }
   }
   try {
     return { source: path, text: await readFile(path, 'utf8') };
   } catch (error) {
-    throw new IpgateError('ERR_FILE_READ', `Cannot read the range list ${JSON.stringify(path)}: ${describe(error)}`, { input: path, cause: error });
+    throw new IpgateError('ERR_FILE_READ', `Cannot read the range list ${JSON.stringify(path)}: ${describeFileError(error)}`, { input: path, cause: error });
   }
 }
 

@@ -6,6 +6,7 @@ import { IpgateError } from '../errors.js';
 import { ConfigError } from './problems.js';
 import type { GatewayConfig, ProfileConfig } from './types.js';
 import { validateConfig, validateProfileConfig } from './validate.js';
+import { describeFileError } from '../fs/file-error.js';
 
 /** Parses YAML text into a config (pure). */
 export function parseConfigText(text: string, source: string, baseDir: string): GatewayConfig {
@@ -37,8 +38,7 @@ async function readConfig(file: string): Promise<string> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new IpgateError('ERR_CONFIG_READ', `Cannot read config file "${file}": ${code}`, { input: file });
+    throw new IpgateError('ERR_CONFIG_READ', `Cannot read config file "${file}": ${describeFileError(error)}`, { input: file });
   }
   return text;
 }
