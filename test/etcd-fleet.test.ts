@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { adminRequest, curlFrom, metricValue, opensslHold } from './helpers/clients.js';
+import { adminRequest, metricValue, opensslHold } from './helpers/clients.js';
 import { startEtcd, startFleet, type Fleet, type RunningEtcd } from './helpers/etcd.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -27,10 +27,6 @@ after(async () => {
   await etcd?.close();
 });
 
-async function reaches(source: string, port: number): Promise<boolean> {
-  return (await curlFrom(source, port, { cacert: fleet.upstream.cert, timeoutS: 3 })).code === 0;
-}
-
 async function etagOn(url: string): Promise<string> {
   const r = await adminRequest(url, 'GET', '/v1/profile', { token: fleet.token });
   assert.equal(r.status, 200, r.text);
@@ -45,8 +41,8 @@ test('the config profile seeds etcd once; every instance enforces it with the sa
   assert.equal(String(stored.kvs[0]?.create_revision), revision);
   for (const i of fleet.instances) {
     assert.equal(await etagOn(i.adminUrl()), `"${revision}"`);
-    assert.equal(await reaches('127.0.0.2', i.port()), true);
-    assert.equal(await reaches('127.0.0.9', i.port()), false);
+    assert.equal(await fleet.reaches('127.0.0.2', i.port()), true);
+    assert.equal(await fleet.reaches('127.0.0.9', i.port()), false);
   }
 });
 
@@ -63,8 +59,8 @@ test('a change through one instance is enforced by all three, revoking open acce
   const etag = String(r.headers['etag']);
   for (const i of fleet.instances) {
     await waitFor(async () => (await etagOn(i.adminUrl())) === etag, 3000, 'the new ETag on every instance');
-    assert.equal(await reaches('127.0.0.9', i.port()), true, 'added source allowed');
-    assert.equal(await reaches('127.0.0.3', i.port()), false, 'removed source refused');
+    assert.equal(await fleet.reaches('127.0.0.9', i.port()), true, 'added source allowed');
+    assert.equal(await fleet.reaches('127.0.0.3', i.port()), false, 'removed source refused');
   }
   for (const h of held) await Promise.race([h.exited, waitFor(() => false, 3000, 'revocation of the held connection')]);
   const stored = await etcd.client().get(KEY).exec();
@@ -101,7 +97,7 @@ test('concurrent writes with the same ETag through different instances: exactly 
 
 test('corrupt JSON written to the key by hand is refused everywhere; the last good profile stays', async () => {
   const before = await etagOn(fleet.instances[0]?.adminUrl() ?? '');
-  const allowedBefore = await reaches('127.0.0.1', fleet.instances[0]?.port() ?? 0);
+  const allowedBefore = await fleet.reaches('127.0.0.1', fleet.instances[0]?.port() ?? 0);
   assert.equal(allowedBefore, true);
   await etcd.client().put(KEY).value('{"authorizedIpRanges": ["127.0.0.0/8",');
   for (const i of fleet.instances) {
@@ -112,8 +108,8 @@ test('corrupt JSON written to the key by hand is refused everywhere; the last go
     assert.equal(metricValue(m, 'ipgate_store_rejected_values_total'), 1);
     assert.ok((metricValue(m, 'ipgate_profile_reload_failures_total') ?? 0) >= 1);
     assert.equal(await etagOn(i.adminUrl()), before, 'the last good profile (and its ETag) stays');
-    assert.equal(await reaches('127.0.0.1', i.port()), true);
-    assert.equal(await reaches('127.0.0.5', i.port()), false, 'the corrupt value (127.0.0.0/8) is not enforced');
+    assert.equal(await fleet.reaches('127.0.0.1', i.port()), true);
+    assert.equal(await fleet.reaches('127.0.0.5', i.port()), false, 'the corrupt value (127.0.0.0/8) is not enforced');
   }
   // A valid profile that breaks the AKS rules is refused the same way.
   await etcd.client().put(KEY).value(JSON.stringify({ authorizedIpRanges: ['10.0.0.0/33'] }));
@@ -126,6 +122,6 @@ test('corrupt JSON written to the key by hand is refused everywhere; the last go
   });
   assert.equal(fix.status, 200, fix.text);
   for (const i of fleet.instances) {
-    await waitFor(async () => reaches('127.0.0.5', i.port()), 3000, 'repaired profile enforced');
+    await waitFor(async () => fleet.reaches('127.0.0.5', i.port()), 3000, 'repaired profile enforced');
   }
 });

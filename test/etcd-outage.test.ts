@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { adminRequest, curlFrom, metricValue } from './helpers/clients.js';
+import { adminRequest, metricValue, readyz } from './helpers/clients.js';
 import { startEtcd, startFleet, type Fleet, type RunningEtcd } from './helpers/etcd.js';
 import { startIpgate } from './helpers/ipgate.js';
 import { waitFor } from './helpers/wait.js';
@@ -29,17 +29,9 @@ after(async () => {
   await etcd?.close();
 });
 
-async function reaches(source: string, port: number): Promise<boolean> {
-  return (await curlFrom(source, port, { cacert: fleet.upstream.cert, timeoutS: 3 })).code === 0;
-}
-
-async function readyz(url: string): Promise<{ status: string; store?: { detail: string } }> {
-  return (await adminRequest(url, 'GET', '/readyz')).json as { status: string; store?: { detail: string } };
-}
-
 async function allEnforce(allowed: string, refused: string): Promise<void> {
   for (const i of fleet.instances) {
-    await waitFor(async () => (await reaches(allowed, i.port())) && !(await reaches(refused, i.port())), 3000, `${allowed} allowed and ${refused} refused on ${i.dir}`);
+    await waitFor(async () => (await fleet.reaches(allowed, i.port())) && !(await fleet.reaches(refused, i.port())), 3000, `${allowed} allowed and ${refused} refused on ${i.dir}`);
   }
 }
 
@@ -52,8 +44,8 @@ test('etcd paused: enforcement unchanged, /readyz degraded, writes 503 changing 
       const m = (await adminRequest(i.adminUrl(), 'GET', '/metrics')).text;
       assert.equal(metricValue(m, 'ipgate_store_up'), 0);
       assert.ok(i.ipgate.logs().some((l) => l['event'] === 'store-degraded'));
-      assert.equal(await reaches('127.0.0.2', i.port()), true, 'last good profile still allows');
-      assert.equal(await reaches('127.0.0.7', i.port()), false, 'and still refuses');
+      assert.equal(await fleet.reaches('127.0.0.2', i.port()), true, 'last good profile still allows');
+      assert.equal(await fleet.reaches('127.0.0.7', i.port()), false, 'and still refuses');
       const w = await adminRequest(i.adminUrl(), 'PATCH', '/v1/profile', { token: fleet.token, body: { add: ['127.0.0.7/32'] } });
       assert.equal(w.status, 503, w.text);
       assert.equal((w.json as { code: string }).code, 'ERR_STORE_UNAVAILABLE');
@@ -89,8 +81,8 @@ test('an instance restarted while etcd is down enforces its cache file; without 
   await third.restart({ readyTimeoutMs: 10_000 });
   const degraded = await waitFor(() => third.ipgate.logs().find((l) => l['event'] === 'store-degraded'), 3000, 'store-degraded line');
   assert.match(String(degraded['detail']), /last known good profile from .*last-known-good\.json/);
-  assert.equal(await reaches('127.0.0.7', third.port()), true, 'the cached profile allows');
-  assert.equal(await reaches('127.0.0.2', third.port()), false, 'and refuses');
+  assert.equal(await fleet.reaches('127.0.0.7', third.port()), true, 'the cached profile allows');
+  assert.equal(await fleet.reaches('127.0.0.2', third.port()), false, 'and refuses');
 
   const bare = await startIpgate(
     join(fleet.dir),
@@ -107,15 +99,15 @@ test('an instance restarted while etcd is down enforces its cache file; without 
     const line = await waitFor(() => bare.logs().find((l) => l['event'] === 'store-degraded'), 3000, 'store-degraded line');
     assert.match(String(line['detail']), /refusing every source/);
     const port = bare.ports.get('public') ?? 0;
-    for (const source of ['127.0.0.1', '127.0.0.7', '127.0.0.2']) assert.equal(await reaches(source, port), false, `${source} refused (never fail open)`);
+    for (const source of ['127.0.0.1', '127.0.0.7', '127.0.0.2']) assert.equal(await fleet.reaches(source, port), false, `${source} refused (never fail open)`);
 
     await etcd.restart();
     // Both catch up with etcd by themselves; a change made now reaches them too.
-    await waitFor(async () => reaches('127.0.0.7', port), 8000, 'the instance without cache enforces the etcd profile');
+    await waitFor(async () => fleet.reaches('127.0.0.7', port), 8000, 'the instance without cache enforces the etcd profile');
     const w = await adminRequest(fleet.instances[0]?.adminUrl() ?? '', 'PATCH', '/v1/profile', { token: fleet.token, body: { add: ['127.0.0.8/32'] } });
     assert.equal(w.status, 200, w.text);
     await allEnforce('127.0.0.8', '127.0.0.2');
-    await waitFor(async () => reaches('127.0.0.8', port), 3000, 'the change on the cache-less instance');
+    await waitFor(async () => fleet.reaches('127.0.0.8', port), 3000, 'the change on the cache-less instance');
   } finally {
     await bare.stop('SIGKILL');
   }

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { adminRequest, curlFrom, metricValue } from './helpers/clients.js';
+import { adminRequest, metricValue, readyz } from './helpers/clients.js';
 import { makeCa, makeClientCert, makeEtcdCerts, type EtcdCerts } from './helpers/etcd-certs.js';
 import { startEtcd, startFleet, type Fleet, type RunningEtcd } from './helpers/etcd.js';
 import { startIpgate } from './helpers/ipgate.js';
@@ -43,14 +43,6 @@ after(async () => {
   await certsDir?.remove();
 });
 
-async function reaches(source: string, port: number): Promise<boolean> {
-  return (await curlFrom(source, port, { cacert: fleet.upstream.cert, timeoutS: 3 })).code === 0;
-}
-
-async function readyz(url: string): Promise<{ status: string; store?: { detail: string } }> {
-  return (await adminRequest(url, 'GET', '/readyz')).json as { status: string; store?: { detail: string } };
-}
-
 function instance(): Fleet['instances'][number] {
   const i = fleet.instances[0];
   assert.ok(i !== undefined);
@@ -74,8 +66,8 @@ test('the config profile seeds etcd over TLS and is enforced', async () => {
   const r = await adminRequest(i.adminUrl(), 'GET', '/v1/profile', { token: fleet.token });
   assert.equal(r.status, 200, r.text);
   assert.equal(String(r.headers['etag']), `"${String(kv.mod_revision)}"`, 'the ETag is the etcd mod revision');
-  assert.equal(await reaches('127.0.0.2', i.port()), true, 'allowed source reaches the upstream');
-  assert.equal(await reaches('127.0.0.9', i.port()), false, 'other source refused');
+  assert.equal(await fleet.reaches('127.0.0.2', i.port()), true, 'allowed source reaches the upstream');
+  assert.equal(await fleet.reaches('127.0.0.9', i.port()), false, 'other source refused');
 });
 
 test('a change through the admin API is stored in etcd over TLS and enforced', async () => {
@@ -86,7 +78,7 @@ test('a change through the admin API is stored in etcd over TLS and enforced', a
   assert.ok(stored !== undefined);
   assert.equal(String(r.headers['etag']), `"${String(stored.mod_revision)}"`);
   assert.deepEqual((JSON.parse(stored.value.toString('utf8')) as { authorizedIpRanges: string[] }).authorizedIpRanges, ['127.0.0.1/32', '127.0.0.9/32']);
-  await waitFor(async () => (await reaches('127.0.0.9', i.port())) && !(await reaches('127.0.0.2', i.port())), 3000, '127.0.0.9 allowed and 127.0.0.2 refused');
+  await waitFor(async () => (await fleet.reaches('127.0.0.9', i.port())) && !(await fleet.reaches('127.0.0.2', i.port())), 3000, '127.0.0.9 allowed and 127.0.0.2 refused');
 });
 
 /** Starts an instance without cache file whose store.etcd has `tls`, in its own dir under the fleet's. */
@@ -130,7 +122,7 @@ const misconfigurations: { name: string; tls: () => Promise<Record<string, strin
 for (const [n, bad] of misconfigurations.entries()) {
   test(`an instance with ${bad.name} cannot reach etcd: it refuses everyone, reports degraded, refuses writes`, async () => {
     // etcd holds a profile allowing 127.0.0.1 and 127.0.0.9; the good instance enforces it.
-    assert.equal(await reaches('127.0.0.9', instance().port()), true);
+    assert.equal(await fleet.reaches('127.0.0.9', instance().port()), true);
     const revisionBefore = String((await etcd.client().get(KEY).exec()).kvs[0]?.mod_revision);
     const bare = await startMisconfigured(`bad${n}`, await bad.tls());
     try {
@@ -138,7 +130,7 @@ for (const [n, bad] of misconfigurations.entries()) {
       assert.match(String(line['detail']), /etcd unreachable at start .*no store\.cacheFile configured: refusing every source/s);
       assert.match(String(line['detail']), bad.why, 'the log names the TLS failure');
       const port = bare.ports.get('public') ?? 0;
-      for (const source of ['127.0.0.1', '127.0.0.9', '127.0.0.2']) assert.equal(await reaches(source, port), false, `${source} refused (never fail open)`);
+      for (const source of ['127.0.0.1', '127.0.0.9', '127.0.0.2']) assert.equal(await fleet.reaches(source, port), false, `${source} refused (never fail open)`);
       // Several probes later it is still cut off: the TLS problem does not go away by retrying.
       await sleep(2500);
       const ready = await readyz(bare.adminUrl ?? '');
@@ -147,7 +139,7 @@ for (const [n, bad] of misconfigurations.entries()) {
       assert.match(String(ready.store?.detail), bad.why, '/readyz names the TLS failure');
       const m = (await adminRequest(bare.adminUrl ?? '', 'GET', '/metrics')).text;
       assert.equal(metricValue(m, 'ipgate_store_up'), 0);
-      assert.equal(await reaches('127.0.0.1', port), false, 'still refused');
+      assert.equal(await fleet.reaches('127.0.0.1', port), false, 'still refused');
       const w = await adminRequest(bare.adminUrl ?? '', 'PATCH', '/v1/profile', { token: fleet.token, body: { add: ['127.0.0.7/32'] } });
       assert.equal(w.status, 503, w.text);
       assert.equal((w.json as { code: string }).code, 'ERR_STORE_UNAVAILABLE');

@@ -104,3 +104,13 @@ export function metricValue(text: string, name: string, labels = ''): number | u
   }
   return undefined;
 }
+
+export interface Readiness {
+  readonly status: string;
+  readonly store?: { readonly detail: string };
+}
+
+/** GET /readyz of an admin API, as JSON. */
+export async function readyz(baseUrl: string): Promise<Readiness> {
+  return (await adminRequest(baseUrl, 'GET', '/readyz')).json as Readiness;
+}

@@ -15,6 +15,7 @@ import { spawnTracked, startIpgate, type RunningIpgate, type Spawned } from './i
 import { tempDir } from './tmp.js';
 import { startUpstream, type DemoUpstream } from './upstream.js';
 import { waitFor } from './wait.js';
+import { curlFrom } from './clients.js';
 
 export interface RunningEtcd {
   /** `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` with `tls`. */
@@ -139,6 +140,8 @@ export interface Fleet {
   readonly upstream: DemoUpstream;
   readonly token: string;
   readonly instances: FleetInstance[];
+  /** Whether a TLS request from `source` to a gateway port reaches the upstream. */
+  reaches(source: string, port: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -190,5 +193,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     await close();
     throw error;
   }
-  return { dir, upstream, token, instances, close };
+  const reaches = async (source: string, port: number): Promise<boolean> =>
+    (await curlFrom(source, port, { cacert: upstream.cert, timeoutS: 3 })).code === 0;
+  return { dir, upstream, token, instances, reaches, close };
 }
