@@ -32,6 +32,16 @@ function haproxyAddress(endpoint: Endpoint): string {
  */
 const TRUSTED_PEER = 'ipgate_src_v4 ipgate_trusted_v4 || !ipgate_src_v4 ipgate_trusted_v6';
 
+const SRC_V4_ACL = '  acl ipgate_src_v4 src ::ffff:0:0/96';
+
+/** The ACLs TRUSTED_PEER is made of (besides SRC_V4_ACL), from a listener's trusted-peers map. */
+function trustedAcls(trustedFile: string): string[] {
+  return [
+    `  acl ipgate_trusted_v4 src,map_ip(${trustedFile}) -m str 4`,
+    `  acl ipgate_trusted_v6 src,map_ip(${trustedFile}) -m str 6`,
+  ];
+}
+
 /** The rules admitting a source whose address is `src` at the time they run. */
 function allowRules(phase: 'connection' | 'session'): string[] {
   return [
@@ -44,15 +54,14 @@ function allowRules(phase: 'connection' | 'session'): string[] {
 /** Rules of an enforced frontend (exported for the attach-mode documentation and tests). */
 export function enforcementRules(mapFile: string, trustedFile?: string): string[] {
   const lines = [
-    '  acl ipgate_src_v4 src ::ffff:0:0/96',
+    SRC_V4_ACL,
     `  acl ipgate_allowed_v4 src,map_ip(${mapFile}) -m str 4`,
     `  acl ipgate_allowed_v6 src,map_ip(${mapFile}) -m str 6`,
   ];
   if (trustedFile === undefined) return [...lines, ...allowRules('connection')];
   return [
     ...lines,
-    `  acl ipgate_trusted_v4 src,map_ip(${trustedFile}) -m str 4`,
-    `  acl ipgate_trusted_v6 src,map_ip(${trustedFile}) -m str 6`,
+    ...trustedAcls(trustedFile),
     // A trusted balancer's connection is judged by the address its PROXY header carries (session rules
     // run after the header is read); any other peer by its own address, at once.
     `  tcp-request connection expect-proxy layer4 if ${TRUSTED_PEER}`,
@@ -87,9 +96,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     if (listener.enforce) {
       out.push(...enforcementRules(input.mapFile, listener.proxyProtocol === undefined ? undefined : input.trustedFile(listener.name)));
     } else if (listener.proxyProtocol !== undefined) {
-      out.push(`  acl ipgate_src_v4 src ::ffff:0:0/96`);
-      out.push(`  acl ipgate_trusted_v4 src,map_ip(${input.trustedFile(listener.name)}) -m str 4`);
-      out.push(`  acl ipgate_trusted_v6 src,map_ip(${input.trustedFile(listener.name)}) -m str 6`);
+      out.push(SRC_V4_ACL, ...trustedAcls(input.trustedFile(listener.name)));
       out.push(`  tcp-request connection expect-proxy layer4 if ${TRUSTED_PEER}`);
     }
     out.push('  default_backend ipgate-upstream', '');
