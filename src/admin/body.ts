@@ -1,6 +1,7 @@
 /** Request bodies of the admin API, parsed strictly (unknown keys and wrong types are 400s). */
 import { z } from 'zod';
 import type { Profile } from '../policy/profile.js';
+import { parseStrictJson, StrictJsonError } from '../text/strict-json.js';
 import { ApiError, type EntryError } from './api-error.js';
 
 const profileBody = z.strictObject({
@@ -19,9 +20,14 @@ export type PatchBody = z.infer<typeof patchBody>;
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseStrictJson(text);
   } catch (error) {
-    throw new ApiError(400, 'ERR_BODY_JSON', `The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof StrictJsonError && error.problem.kind === 'duplicate-key') {
+      throw new ApiError(400, 'ERR_BODY_DUPLICATE_KEY', `The request body is refused: ${error.problem.message}`, [
+        { entry: error.problem.key, code: 'ERR_BODY_DUPLICATE_KEY', message: error.problem.message, ...(error.problem.path === '' ? {} : { field: error.problem.path }) },
+      ]);
+    }
+    throw new ApiError(400, 'ERR_BODY_JSON', `The request body is ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
