@@ -8,14 +8,15 @@ import { dirname } from 'node:path';
 import type { ProfileCheck } from '../policy/validate.js';
 import { IpgateError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { decodeJson } from './codec.js';
+import { profileFromJson, profileToJson } from './codec.js';
+import { parseStrictJson } from '../text/strict-json.js';
 import type { StoreSnapshot } from './types.js';
 
 const KIND = 'ipgate-last-known-good';
 
 export function encodeCache(name: string, snapshot: StoreSnapshot): string {
   const { profile, revision } = snapshot;
-  return `${JSON.stringify({ kind: KIND, profile: name, revision, value: { authorizedIpRanges: profile.authorizedIpRanges, egressIpRanges: profile.egressIpRanges } }, null, 2)}\n`;
+  return `${JSON.stringify({ kind: KIND, profile: name, revision, value: profileToJson(profile) }, null, 2)}\n`;
 }
 
 /** Decodes a cache file's text for profile `name`; throws ERR_CACHE_INVALID when unusable. */
@@ -25,9 +26,9 @@ export function decodeCache(text: string, name: string, file: string, check?: Pr
   };
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
-    bad('not valid JSON');
+    value = parseStrictJson(text);
+  } catch (error) {
+    bad(error instanceof Error ? error.message : String(error));
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('expected a JSON object');
   const record = value as Record<string, unknown>;
@@ -35,7 +36,7 @@ export function decodeCache(text: string, name: string, file: string, check?: Pr
   if (record['profile'] !== name) bad(`it holds profile "${String(record['profile'])}", this instance enforces "${name}"`);
   const revision = record['revision'];
   if (typeof revision !== 'string' || revision === '') bad('no revision');
-  const profile = decodeJson(JSON.stringify(record['value'] ?? null), file, check);
+  const profile = profileFromJson(record['value'], file, check);
   return { profile, revision: revision as string };
 }
 

@@ -1,15 +1,29 @@
 /**
- * How a profile is written in a store file (pure): `json` (the profile object) or `list` (the `--ranges` file:
- * one authorized range a line). Decoding validates: a file that does not describe a valid profile throws.
+ * How a profile is written in a store file or an etcd value (pure): `json` (the profile object) or `list` (the
+ * `--ranges` file: one authorized range a line). Decoding validates: a value that does not describe a valid
+ * profile throws ERR_STORE_INVALID, naming the key and the problem.
+ *
+ * "Disabled" (an empty authorizedIpRanges: every source allowed) is only ever read from an explicit statement,
+ * never from something missing: in JSON the value carries `"disabled": true` beside the empty list, in a list
+ * file the one exact marker line. `{}`, a null or missing `authorizedIpRanges`, a list of the wrong type, an
+ * empty list without the flag, an empty file or a look-alike comment are all refused, so a truncated or
+ * hand-mangled value keeps the last good profile in force instead of opening the gate.
  */
 import { createHash } from 'node:crypto';
 import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
 import { validateProfile, type ProfileCheck } from '../policy/validate.js';
 import type { StoreFormat } from '../config/types.js';
+import { parseStrictJson } from '../text/strict-json.js';
 
-/** In a list file, an explicit "no restriction": an empty list file is refused instead (never fail open). */
+/**
+ * In a list file, an explicit "no restriction": this exact line, alone on its line (surrounding whitespace
+ * aside). Any other comment is a comment; an empty list file is refused (never fail open).
+ */
 export const LIST_DISABLED_MARKER = '# ipgate: disabled (every source is allowed)';
+
+/** In a JSON value, the key that states "disabled" beside an empty authorizedIpRanges. */
+export const JSON_DISABLED_KEY = 'disabled';
 
 export function revisionOf(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 22);
@@ -35,40 +49,78 @@ function checked(profile: Profile, source: string, check: ProfileCheck = default
   return profile;
 }
 
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+/** Why `value` is not a list of strings, or undefined when it is one. */
+function listProblem(value: unknown): string | undefined {
+  if (value === undefined) return 'is missing';
+  if (value === null) return 'is null';
+  if (!Array.isArray(value)) return `must be a list of strings, got ${typeof value === 'object' ? 'an object' : `the ${typeof value} ${JSON.stringify(value)}`}`;
+  const bad = value.findIndex((v) => typeof v !== 'string');
+  if (bad >= 0) return `must be a list of strings, but item ${bad} is ${value[bad] === null ? 'null' : `the ${typeof value[bad]} ${JSON.stringify(value[bad])}`}`;
+  return undefined;
+}
+
+const PROFILE_SHAPE = '{"authorizedIpRanges":[...],"egressIpRanges":[...]}';
+
+/** Reads a profile from its JSON object (already parsed): the rules of the module header. */
+export function profileFromJson(value: unknown, source: string, check?: ProfileCheck): Profile {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(source, `expected a JSON object ${PROFILE_SHAPE}`);
+  const record = value as Record<string, unknown>;
+  const unknown = Object.keys(record).filter((k) => k !== 'authorizedIpRanges' && k !== 'egressIpRanges' && k !== JSON_DISABLED_KEY);
+  if (unknown.length > 0) invalid(source, `unknown key(s) ${unknown.map((k) => `"${k}"`).join(', ')}; expected ${PROFILE_SHAPE}`);
+  const authorized = record['authorizedIpRanges'];
+  const authorizedProblem = listProblem(authorized);
+  if (authorizedProblem !== undefined) {
+    invalid(source, `"authorizedIpRanges" ${authorizedProblem} (a missing or unreadable list is never read as "allow everyone")`, 'write the list of authorized ranges; to allow every source on purpose, write {"authorizedIpRanges":[],"disabled":true}');
+  }
+  // Absent egress ranges are none; a null or mistyped list is refused like any other.
+  const egress = Object.hasOwn(record, 'egressIpRanges') ? record['egressIpRanges'] : [];
+  const egressProblem = listProblem(egress);
+  if (egressProblem !== undefined) invalid(source, `"egressIpRanges" ${egressProblem}`);
+  const disabled = record[JSON_DISABLED_KEY];
+  if (disabled !== undefined && typeof disabled !== 'boolean') invalid(source, `"${JSON_DISABLED_KEY}" must be true or false, got ${JSON.stringify(disabled)}`);
+  const list = authorized as string[];
+  if (list.length === 0 && disabled !== true) {
+    invalid(source, '"authorizedIpRanges" is empty, which would allow every source, and the value does not say "disabled": true', 'to allow every source on purpose, write {"authorizedIpRanges":[],"disabled":true}; otherwise write the authorized ranges');
+  }
+  if (list.length > 0 && disabled === true) invalid(source, `"${JSON_DISABLED_KEY}": true goes with an empty "authorizedIpRanges" only; keep one of them`);
+  return checked({ authorizedIpRanges: list, egressIpRanges: egress as string[] }, source, check);
 }
 
 export function decodeJson(text: string, source: string, check?: ProfileCheck): Profile {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseStrictJson(text);
   } catch (error) {
-    invalid(source, `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    invalid(source, error instanceof Error ? error.message : String(error));
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(source, 'expected a JSON object {"authorizedIpRanges":[...],"egressIpRanges":[...]}');
-  const record = value as Record<string, unknown>;
-  const unknown = Object.keys(record).filter((k) => k !== 'authorizedIpRanges' && k !== 'egressIpRanges');
-  if (unknown.length > 0) invalid(source, `unknown key(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
-  const authorized = record['authorizedIpRanges'] ?? [];
-  const egress = record['egressIpRanges'] ?? [];
-  if (!isStringArray(authorized)) invalid(source, 'authorizedIpRanges must be a list of strings');
-  if (!isStringArray(egress)) invalid(source, 'egressIpRanges must be a list of strings');
-  return checked({ authorizedIpRanges: authorized, egressIpRanges: egress }, source, check);
+  return profileFromJson(value, source, check);
+}
+
+/** The JSON object of a profile: an empty authorized list is written with `"disabled": true`. */
+export function profileToJson(profile: Profile): Record<string, unknown> {
+  return {
+    authorizedIpRanges: profile.authorizedIpRanges,
+    egressIpRanges: profile.egressIpRanges,
+    // (Checked as an array: a malformed profile object is encoded as it is and refused when decoded.)
+    ...(Array.isArray(profile.authorizedIpRanges) && profile.authorizedIpRanges.length === 0 ? { [JSON_DISABLED_KEY]: true } : {}),
+  };
 }
 
 export function encodeJson(profile: Profile): string {
-  return `${JSON.stringify({ authorizedIpRanges: profile.authorizedIpRanges, egressIpRanges: profile.egressIpRanges }, null, 2)}\n`;
+  return `${JSON.stringify(profileToJson(profile), null, 2)}\n`;
 }
 
-/** List file: one entry a line, `#` comments and blank lines ignored, whitespace trimmed, commas separate. */
+/**
+ * List file: one entry a line, `#` comments and blank lines ignored, whitespace trimmed, commas separate. The
+ * disabled marker counts only as the exact line LIST_DISABLED_MARKER.
+ */
 export function decodeList(text: string, source: string, check?: ProfileCheck): Profile {
   const entries: string[] = [];
   let disabled = false;
   for (const line of text.split(/\r?\n/)) {
     const trimmed = line.trim();
-    if (trimmed.startsWith('#')) {
-      if (/^#\s*ipgate:\s*disabled\b/.test(trimmed)) disabled = true;
+    if (trimmed === LIST_DISABLED_MARKER) {
+      disabled = true;
       continue;
     }
     const content = line.split('#')[0] ?? '';
@@ -78,9 +130,9 @@ export function decodeList(text: string, source: string, check?: ProfileCheck): 
     }
   }
   if (entries.length === 0 && !disabled) {
-    invalid(source, 'the ranges file has no entries (an empty file is refused, not read as "allow everyone")', `to allow every source on purpose, write the line "${LIST_DISABLED_MARKER}"`);
+    invalid(source, 'the ranges file has no entries (a file without ranges is refused, not read as "allow everyone")', `to allow every source on purpose, write this line alone: "${LIST_DISABLED_MARKER}"`);
   }
-  if (entries.length > 0 && disabled) invalid(source, 'the file has entries and the "ipgate: disabled" marker; keep one of them');
+  if (entries.length > 0 && disabled) invalid(source, `the file has entries and the line "${LIST_DISABLED_MARKER}"; keep one of them`);
   return checked({ authorizedIpRanges: entries, egressIpRanges: [] }, source, check);
 }
 
@@ -97,5 +149,9 @@ export function decodeProfile(format: StoreFormat, text: string, source: string,
 }
 
 export function encodeProfile(format: StoreFormat, profile: Profile, source: string): string {
+  for (const key of ['authorizedIpRanges', 'egressIpRanges'] as const) {
+    const problem = listProblem(profile[key]);
+    if (problem !== undefined) invalid(source, `"${key}" ${problem}`);
+  }
   return format === 'json' ? encodeJson(profile) : encodeList(profile, source);
 }

@@ -1,6 +1,9 @@
 /**
  * The etcd key space (pure): every named profile lives at `<prefix>profiles/<name>` as JSON, and its ETag is
- * the key's etcd mod revision (identical on every instance reading the same etcd).
+ * the key's etcd mod revision (identical on every instance reading the same etcd). `<prefix>created/<name>`
+ * records that the profile has existed: it is written in the same transaction as the profile's first value
+ * (and every later write), so a config's seed is written only into a key space that never held the profile,
+ * and a deleted profile key is reported instead of being re-created from the seed.
  */
 import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
@@ -28,6 +31,14 @@ export function profilesPrefix(prefix: string): string {
 export function profileKey(prefix: string, name: string): string {
   return `${profilesPrefix(prefix)}${checkProfileName(name)}`;
 }
+
+/** The key recording that profile `name` has existed (see the module header). */
+export function createdKey(prefix: string, name: string): string {
+  return `${prefix}created/${checkProfileName(name)}`;
+}
+
+/** The value of a created-marker key. */
+export const CREATED_VALUE = 'this profile has existed: a config seed never re-creates it';
 
 /** The profile name of a key under the prefix, or undefined for keys that are not a profile. */
 export function nameOfKey(prefix: string, key: string): string | undefined {

@@ -8,6 +8,12 @@
  *   up with the key (the watch resumes from the next revision after the last one seen).
  * - Every accepted profile is written atomically to the cache file; an instance that starts while etcd is
  *   unreachable enforces it, and without a cache it refuses every source until etcd answers.
+ * - The config's seed is written only when the profile has never existed (see etcd-keys.ts); a deleted key
+ *   is reported and the last good profile stays until a write through the admin API.
+ * - A write whose answer is lost (timeout, connection cut after sending) is settled before answering: the
+ *   same compare-and-swap is sent again once etcd answers. Either it applies now (and the lost one can never
+ *   apply later, its compare fails), or the key already holds this very value (the lost one applied), or the
+ *   outcome stays unknown and is reported as such (ERR_STORE_OUTCOME_UNKNOWN), never as "nothing changed".
  */
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import { IpgateError } from '../errors.js';
@@ -15,7 +21,7 @@ import type { Profile } from '../policy/profile.js';
 import { readCache, writeCache } from './cache-file.js';
 import { decodeJson, encodeJson } from './codec.js';
 import { createEtcdClient, type EtcdTls } from './etcd-client.js';
-import { ABSENT_REVISION, checkProfileName, nameOfKey, parseRevision, profileKey, profilesPrefix, REFUSE_EVERYONE } from './etcd-keys.js';
+import { ABSENT_REVISION, checkProfileName, CREATED_VALUE, createdKey, nameOfKey, parseRevision, profileKey, profilesPrefix, REFUSE_EVERYONE } from './etcd-keys.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import type { NamedProfileInfo, ProfileStore, StoreEvent, StoreHealth, StoreListener, StoreSnapshot } from './types.js';
 import { etcdErrorText } from './etcd-error-text.js';
@@ -31,6 +37,8 @@ export interface EtcdStoreOptions extends EtcdTls {
   readonly seed?: Profile;
   /** Deadline of each etcd call (default 1500 ms). */
   readonly timeoutMs?: number;
+  /** How long a write whose answer was lost is retried to learn its outcome (default 4000 ms). */
+  readonly outcomeTimeoutMs?: number;
   /** How often etcd is probed (default 1000 ms). */
   readonly probeIntervalMs?: number;
   /** Validation of every profile read or written (default: the ipgate target; with sources, references too). */
@@ -46,6 +54,13 @@ interface Observation {
 
 function messageOf(error: unknown): string {
   return etcdErrorText(error instanceof Error ? error.message : String(error));
+}
+
+export function outcomeUnknown(description: string, detail: string, key: string): IpgateError {
+  return new IpgateError('ERR_STORE_OUTCOME_UNKNOWN', `The profile store (${description}) did not confirm the write (${detail}): the change may or may not be in force`, {
+    input: key,
+    suggestion: "read the profile again ('ipgate ranges show', or GET /v1/profile and its ETag) to see whether the change is there before repeating it",
+  });
 }
 
 export function unavailable(description: string, detail: string): IpgateError {
@@ -64,6 +79,8 @@ export class EtcdStore implements ProfileStore {
   readonly description: string;
   readonly profileName: string;
   private readonly key: string;
+  /** Whether this instance has made sure the created-marker of its profile exists. */
+  private createdMarked = false;
   private snapshot: StoreSnapshot;
   private readonly listeners = new Set<StoreListener>();
   /** Events raised before anyone listened (start-up), delivered to the first listener. */
@@ -216,11 +233,52 @@ export class EtcdStore implements ProfileStore {
     return new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expected}" (now "${now}"); read it again and retry`, { input: expected });
   }
 
+  /** The compare-and-swap transaction: `text` at `key` if its mod revision is still `compare` (0: absent). */
+  private swapTxn(key: string, compare: number, text: string): ReturnType<ReturnType<Etcd3['if']>['commit']> {
+    const name = nameOfKey(this.options.prefix, key) ?? this.profileName;
+    return this.client
+      .if(key, 'Mod', '==', compare)
+      .then(this.client.put(key).value(text), this.client.put(createdKey(this.options.prefix, name)).value(CREATED_VALUE))
+      .commit();
+  }
+
   /** Writes `text` at `key` if its mod revision is still `compare` (0: absent); resolves to the new revision. */
   private async swapKey(key: string, compare: number, text: string, expected: string): Promise<number> {
-    const result = await this.call(() => this.client.if(key, 'Mod', '==', compare).then(this.client.put(key).value(text)).commit());
+    if (this.closed) throw unavailable(this.description, 'the store is closed');
+    let result: Awaited<ReturnType<EtcdStore['swapTxn']>>;
+    try {
+      result = await this.swapTxn(key, compare, text);
+    } catch (error) {
+      // Sent, but no answer: it may have been applied. Find out before answering.
+      this.setReachable(false, messageOf(error));
+      return this.settle(key, compare, text, messageOf(error));
+    }
     if (!result.succeeded) throw this.stale(expected, 'newer');
     return Number(result.header.revision);
+  }
+
+  /** Learns the outcome of a write whose answer was lost (see the module header); resolves to its revision. */
+  private async settle(key: string, compare: number, text: string, firstError: string): Promise<number> {
+    const deadline = Date.now() + (this.options.outcomeTimeoutMs ?? 4000);
+    let last = firstError;
+    while (!this.closed && Date.now() < deadline) {
+      try {
+        const again = await this.swapTxn(key, compare, text);
+        this.setReachable(true);
+        if (again.succeeded) return Number(again.header.revision);
+        const kv = (await this.client.get(key).exec()).kvs[0];
+        if (kv !== undefined && kv.value.toString('utf8') === text) return Number(kv.mod_revision);
+        // The key moved on to another value: the lost write was either never applied or applied and then
+        // overwritten; etcd cannot tell which.
+        throw outcomeUnknown(this.description, 'the profile was changed by another writer meanwhile', key);
+      } catch (error) {
+        if (error instanceof IpgateError) throw error;
+        last = messageOf(error);
+        this.setReachable(false, last);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    throw outcomeUnknown(this.description, `no answer from etcd: ${last}`, key);
   }
 
   /** Runs one etcd call; a failure marks etcd unreachable and becomes ERR_STORE_UNAVAILABLE. */
@@ -254,11 +312,21 @@ export class EtcdStore implements ProfileStore {
     let observation: Observation;
     try {
       let response = await this.client.get(this.key).exec();
-      if (response.kvs.length === 0 && this.options.seed !== undefined) {
-        // Create-if-absent: only the first instance to get here writes the seed; the others read it.
+      const created = createdKey(this.options.prefix, this.profileName);
+      if (response.kvs.length === 0 && this.options.seed !== undefined && !this.createdMarked) {
+        // Only into a key space that never held the profile, and only by the first instance to get here.
         const text = encodeJson(this.options.seed);
-        await this.client.if(this.key, 'Create', '==', 0).then(this.client.put(this.key).value(text)).commit();
+        await this.client
+          .if(this.key, 'Create', '==', 0)
+          .and(created, 'Create', '==', 0)
+          .then(this.client.put(this.key).value(text), this.client.put(created).value(CREATED_VALUE))
+          .commit();
         response = await this.client.get(this.key).exec();
+        this.createdMarked = true;
+      } else if (response.kvs.length > 0 && !this.createdMarked) {
+        // A profile written before the marker existed: record that it has existed.
+        await this.client.if(created, 'Create', '==', 0).then(this.client.put(created).value(CREATED_VALUE)).commit();
+        this.createdMarked = true;
       }
       observation = observationOf(response.header, response.kvs[0]);
     } catch (error) {

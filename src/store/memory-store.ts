@@ -2,7 +2,7 @@
 import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
 import type { ProfileCheck } from '../policy/validate.js';
-import { defaultProfileCheck, encodeJson, revisionOf } from './codec.js';
+import { decodeJson, defaultProfileCheck, encodeJson, revisionOf } from './codec.js';
 import type { ProfileStore, StoreListener, StoreSnapshot } from './types.js';
 
 export class MemoryStore implements ProfileStore {
@@ -23,13 +23,17 @@ export class MemoryStore implements ProfileStore {
     if (expectedRevision !== this.snapshot.revision) {
       return Promise.reject(new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expectedRevision}" (now "${this.snapshot.revision}"); read it again and retry`, { input: expectedRevision }));
     }
-    const result = this.check(profile);
-    if (!result.valid) {
-      return Promise.reject(new IpgateError('ERR_PROFILE_INVALID', `Invalid profile: ${result.problems.map((p) => p.message).join('; ')}`));
+    const text = encodeJson(profile);
+    let decoded: Profile;
+    try {
+      // The same rules as every stored value (and a copy, so later changes to the caller's arrays do nothing).
+      decoded = decodeJson(text, 'memory', this.check);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const revision = revisionOf(encodeJson(profile));
+    const revision = revisionOf(text);
     if (revision !== this.snapshot.revision) {
-      this.snapshot = { profile: { authorizedIpRanges: [...profile.authorizedIpRanges], egressIpRanges: [...profile.egressIpRanges] }, revision };
+      this.snapshot = { profile: decoded, revision };
       for (const listener of [...this.listeners]) listener({ kind: 'changed', snapshot: this.snapshot, origin: 'write' });
     }
     return Promise.resolve(this.snapshot);
