@@ -24,6 +24,7 @@ import { createEtcdClient, type EtcdTls } from './etcd-client.js';
 import { ABSENT_REVISION, checkProfileName, CREATED_VALUE, createdKey, nameOfKey, parseRevision, profileKey, profilesPrefix, REFUSE_EVERYONE } from './etcd-keys.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import type { NamedProfileInfo, ProfileStore, StoreEvent, StoreHealth, StoreListener, StoreSnapshot } from './types.js';
+import { fallback, healthOf, observe, startProblem, type EtcdView, type KeyNames, type Observation } from './etcd-view.js';
 import { etcdErrorText } from './etcd-error-text.js';
 
 export interface EtcdStoreOptions extends EtcdTls {
@@ -43,13 +44,6 @@ export interface EtcdStoreOptions extends EtcdTls {
   readonly probeIntervalMs?: number;
   /** Validation of every profile read or written (default: the ipgate target; with sources, references too). */
   readonly check?: ProfileCheck;
-}
-
-/** What one read of the key says, at cluster revision `at`: its mod revision (0: absent) and value. */
-interface Observation {
-  readonly at: number;
-  readonly modRevision: number;
-  readonly value?: string;
 }
 
 function messageOf(error: unknown): string {
@@ -79,15 +73,16 @@ export class EtcdStore implements ProfileStore {
   readonly description: string;
   readonly profileName: string;
   private readonly key: string;
+  private readonly names: KeyNames;
   /** Whether this instance has made sure the created-marker of its profile exists. */
   private createdMarked = false;
-  private snapshot: StoreSnapshot;
+  /** Whether the created-marker exists (the profile has existed), as last read. */
+  private hasExisted = false;
+  /** What this instance believes the key holds, and the profile it enforces (see etcd-view.ts). */
+  private view: EtcdView;
   private readonly listeners = new Set<StoreListener>();
   /** Events raised before anyone listened (start-up), delivered to the first listener. */
   private pending: StoreEvent[] = [];
-  /** Cluster revision of the newest observation applied, and the key's mod revision then (0: absent). */
-  private observedAt = 0;
-  private keyRevision = 0;
   private reachable = false;
   private watchConnected = false;
   private detail: string | undefined;
@@ -107,8 +102,13 @@ export class EtcdStore implements ProfileStore {
   ) {
     this.profileName = options.profile;
     this.key = profileKey(options.prefix, options.profile);
+    this.names = { key: this.key, profileName: this.profileName };
     this.description = `etcd ${options.endpoints.join(',')} key ${this.key}`;
-    this.snapshot = snapshot;
+    this.view = { observedAt: 0, keyRevision: 0, snapshot };
+  }
+
+  private get snapshot(): StoreSnapshot {
+    return this.view.snapshot;
   }
 
   /**
@@ -122,11 +122,8 @@ export class EtcdStore implements ProfileStore {
     const store = new EtcdStore(client, options, initial);
     try {
       await store.sync();
-      if (!store.reachable) await store.startFromCache(`etcd unreachable at start (${store.detail ?? 'etcd not reached'})`);
-      else if (store.snapshot === initial) {
-        const why = store.keyRevision === 0 ? `etcd key ${store.key} does not exist and the config has no profile to seed it` : `etcd key ${store.key} holds no valid profile`;
-        await store.startFromCache(why);
-      }
+      const why = store.reachable ? startProblem(store.view, initial, store.names, store.hasExisted) : `etcd unreachable at start (${store.detail ?? 'etcd not reached'})`;
+      if (why !== undefined) await store.startFromCache(why);
     } catch (error) {
       client.close();
       throw error;
@@ -140,8 +137,7 @@ export class EtcdStore implements ProfileStore {
   }
 
   health(): StoreHealth {
-    const up = this.reachable && (this.watchConnected || this.watcher === undefined);
-    return { up, ...(up ? {} : { detail: this.detail ?? 'etcd not reached yet' }), watchErrors: this.watchErrors, rejected: this.rejected };
+    return healthOf({ reachable: this.reachable, watching: this.watcher !== undefined, watchConnected: this.watchConnected, detail: this.detail, watchErrors: this.watchErrors, rejected: this.rejected });
   }
 
   watch(listener: StoreListener): () => void {
@@ -167,7 +163,7 @@ export class EtcdStore implements ProfileStore {
     // The ETag of the last good profile stands for the key as it is now (even if a refused value was
     // written over it since), so a write through the API repairs a bad value; any other ETag is compared
     // with the key's mod revision as it is.
-    const compare = expectedRevision === this.snapshot.revision ? this.keyRevision : parseRevision(expectedRevision);
+    const compare = expectedRevision === this.snapshot.revision ? this.view.keyRevision : parseRevision(expectedRevision);
     if (compare === undefined) throw this.stale(expectedRevision, this.snapshot.revision);
     const text = encodeJson(profile);
     const good = decodeJson(text, `profile for ${this.key}`, this.options.check);
@@ -323,7 +319,9 @@ export class EtcdStore implements ProfileStore {
           .commit();
         response = await this.client.get(this.key).exec();
         this.createdMarked = true;
-      } else if (response.kvs.length > 0 && !this.createdMarked) {
+      }
+      if (response.kvs.length === 0) this.hasExisted = (await this.client.get(created).exec()).kvs.length > 0;
+      else if (response.kvs.length > 0 && !this.createdMarked) {
         // A profile written before the marker existed: record that it has existed.
         await this.client.if(created, 'Create', '==', 0).then(this.client.put(created).value(CREATED_VALUE)).commit();
         this.createdMarked = true;
@@ -375,31 +373,12 @@ export class EtcdStore implements ProfileStore {
     });
   }
 
-  /** Adopts an observation newer than the last one: a good value becomes the profile, a bad one is refused. */
+  /** Applies an observation (see etcd-view.ts) and reports what it changed. */
   private observe(observation: Observation, origin: 'write' | 'external'): void {
-    if (observation.at < this.observedAt) return;
-    this.observedAt = observation.at;
-    if (observation.modRevision === this.keyRevision) return;
-    this.keyRevision = observation.modRevision;
-    if (observation.value === undefined) {
-      this.reject(
-        new IpgateError('ERR_STORE_MISSING', `etcd key ${this.key} does not exist; the profile in force (revision ${this.snapshot.revision}) stays`, {
-          input: this.key,
-          suggestion: `write the profile again, e.g. 'ipgate ranges set ... --profile ${this.profileName}'`,
-        }),
-      );
-      return;
-    }
-    const revision = String(observation.modRevision);
-    let profile: Profile;
-    try {
-      profile = decodeJson(observation.value, `etcd key ${this.key} (revision ${revision})`, this.options.check);
-    } catch (error) {
-      this.reject(error instanceof IpgateError ? error : new IpgateError('ERR_STORE_INVALID', messageOf(error), { input: this.key }));
-      return;
-    }
-    this.snapshot = { profile, revision };
-    this.emit({ kind: 'changed', snapshot: this.snapshot, origin });
+    const { view, event } = observe(this.view, observation, this.names, (value, source) => decodeJson(value, source, this.options.check));
+    this.view = view;
+    if (event?.kind === 'changed') this.emit({ kind: 'changed', snapshot: event.snapshot, origin });
+    else if (event?.kind === 'rejected') this.reject(event.error);
   }
 
   /** The last-known-good cache follows what the gateway enforces, not merely what etcd holds. */
@@ -430,28 +409,25 @@ export class EtcdStore implements ProfileStore {
     });
   }
 
-  /** etcd could not be reached at start: enforce the cache file, or refuse everyone, and say which. */
+  /** etcd gave no good profile at start: enforce the cache file, or refuse everyone, and say which. */
   private async startFromCache(why: string): Promise<void> {
     const file = this.options.cacheFile;
-    let cached: StoreSnapshot | undefined;
-    let cacheProblem: string | undefined;
+    const cache: { snapshot?: StoreSnapshot; file?: string; problem?: string } = file === undefined ? { problem: 'no store.cacheFile configured' } : { file };
     if (file !== undefined) {
       try {
-        cached = await readCache(file, this.profileName, this.options.check);
-        if (cached === undefined) cacheProblem = `cache file ${file} does not exist`;
+        const cached = await readCache(file, this.profileName, this.options.check);
+        if (cached === undefined) cache.problem = `cache file ${file} does not exist`;
+        else cache.snapshot = cached;
       } catch (error) {
-        cacheProblem = messageOf(error);
+        cache.problem = messageOf(error);
       }
-    } else {
-      cacheProblem = 'no store.cacheFile configured';
     }
-    if (cached !== undefined) {
-      this.snapshot = cached;
-      if (!this.reachable) this.keyRevision = parseRevision(cached.revision) ?? 0;
-      this.note(`${why}; enforcing the last known good profile from ${file ?? ''} (revision ${cached.revision})`);
-    } else {
-      this.note(`${why} and ${cacheProblem ?? 'no cache'}: refusing every source until a valid profile is in etcd`);
+    const decided = fallback(why, cache);
+    if (decided.snapshot !== undefined) {
+      // While etcd is unreachable the cache's revision stands for the key (a write with its ETag compares to it).
+      this.view = { ...this.view, snapshot: decided.snapshot, ...(this.reachable ? {} : { keyRevision: parseRevision(decided.snapshot.revision) ?? 0 }) };
     }
+    this.note(decided.detail);
   }
 
   /** Reports how the store started without a good profile from etcd (a degraded health event when down). */
