@@ -1,6 +1,8 @@
 /**
  * The admin API's request handling, independent of the HTTP server: a request record in, a response record
- * out. Profile reads come from the profile in force; writes go through the store (compare-and-swap).
+ * out. Profile reads come from the profile in force; writes go through the store (compare-and-swap), one at a
+ * time per profile within this process, and a write without If-Match that loses a race with another
+ * instance is applied again on the fresh profile.
  */
 import { parseAddress } from '../cidr/parse.js';
 import { formatAddress } from '../cidr/format.js';
@@ -16,7 +18,14 @@ import { parsePatchBody, parseProfileBody } from './body.js';
 import { checkLockout } from './lockout.js';
 import { enforcedName, listProfiles, namedPath, otherProfile } from './named-profiles.js';
 import { applyPatch } from './patch.js';
+import { checkQuery, flag } from './query.js';
+import { errorResponse, json, type AdminResponse } from './response.js';
 import { isSourceReference, NO_SOURCES, sourcesRoute, type AdminSources } from './sources-api.js';
+import { storeErrorResponse } from './store-error.js';
+import { WriteQueue } from './write-queue.js';
+import { retryLostRaces } from './write-retry.js';
+
+export type { AdminResponse } from './response.js';
 
 export interface AdminRequest {
   readonly method: string;
@@ -27,12 +36,6 @@ export interface AdminRequest {
   readonly body: string;
   /** The caller's address as the admin server sees it. */
   readonly remoteAddress: string;
-}
-
-export interface AdminResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
 }
 
 export interface AdminDeps {
@@ -50,22 +53,11 @@ export interface AdminDeps {
   readonly sources?: AdminSources;
 }
 
-const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
-
-function json(status: number, value: unknown, headers: Record<string, string> = {}): AdminResponse {
-  return { status, headers: { ...JSON_TYPE, 'cache-control': 'no-store', ...headers }, body: `${JSON.stringify(value)}\n` };
-}
+/** The query parameters of profile writes (PUT/PATCH). */
+const WRITE_PARAMS = ['dryRun', 'force'] as const;
 
 export function etagOf(revision: string): string {
   return `"${revision}"`;
-}
-
-function flag(query: URLSearchParams, name: string): boolean {
-  const value = query.get(name);
-  if (value === null) return false;
-  if (value === '' || value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new ApiError(400, 'ERR_QUERY', `?${name}= must be true or false, got "${value}"`);
 }
 
 function plain(address: string): string {
@@ -79,19 +71,37 @@ function verdictBody(compiled: CompiledProfile, address: string): Record<string,
 }
 
 export class AdminApi {
+  private readonly writes = new WriteQueue();
+
   constructor(private readonly deps: AdminDeps) {}
 
   async handle(request: AdminRequest): Promise<AdminResponse> {
     try {
       return await this.route(request);
     } catch (error) {
-      if (error instanceof ApiError) return json(error.status, error, error.status === 401 ? { 'www-authenticate': 'Bearer realm="ipgate"' } : {});
-      if (error instanceof IpgateError) {
-        const status = error.code === 'ERR_PRECONDITION' ? 412 : error.code === 'ERR_STORE_UNAVAILABLE' ? 503 : 400;
-        return json(status, { code: error.code, message: error.message, ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion }) });
-      }
+      if (error instanceof ApiError) return errorResponse(error);
+      if (error instanceof IpgateError) return storeErrorResponse(error);
       return json(500, { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  /**
+   * The answer a request gets from its head alone, before any of its body is read: 401 for a `/v1/` path
+   * without the right token (so an unauthenticated caller never gets a body read). undefined: go on.
+   */
+  refuseEarly(path: string, authorization: string | undefined): AdminResponse | undefined {
+    const error = this.unauthorized(path, authorization);
+    return error === undefined ? undefined : errorResponse(error);
+  }
+
+  /** Whether a request to `path` may carry a body worth reading (only authenticated `/v1/` routes take one). */
+  static takesBody(path: string): boolean {
+    return path.startsWith('/v1/');
+  }
+
+  private unauthorized(path: string, authorization: string | undefined): ApiError | undefined {
+    if (!path.startsWith('/v1/') || bearerMatches(authorization, this.deps.token)) return undefined;
+    return new ApiError(401, 'ERR_UNAUTHORIZED', 'Missing or wrong bearer token (send "Authorization: Bearer <token>")');
   }
 
   private async route(request: AdminRequest): Promise<AdminResponse> {
@@ -109,16 +119,23 @@ export class AdminApi {
       return { status: 200, headers: { 'content-type': m.contentType }, body: m.text };
     }
     if (!path.startsWith('/v1/')) throw new ApiError(404, 'ERR_NOT_FOUND', `No such endpoint: ${path}`);
-    if (!bearerMatches(request.authorization, this.deps.token)) {
-      throw new ApiError(401, 'ERR_UNAUTHORIZED', 'Missing or wrong bearer token (send "Authorization: Bearer <token>")');
-    }
-    const allow = (methods: string[]): void => {
+    const refused = this.unauthorized(path, request.authorization);
+    if (refused !== undefined) throw refused;
+    /** Checks the method, then the query parameters this route takes for it. */
+    const allow = (methods: string[], params: (m: string) => readonly string[] = () => []): void => {
       if (!methods.includes(method)) throw new ApiError(405, 'ERR_METHOD', `${method} is not supported on ${path} (use ${methods.join(', ')})`);
+      checkQuery(request.query, params(method), `${method} ${path}`);
     };
+    const writeParams = (m: string): readonly string[] => (m === 'GET' ? [] : WRITE_PARAMS);
     const named = namedPath(path);
     if (named !== undefined && named !== enforcedName(this.deps.store)) {
-      allow(['GET', 'PUT', 'PATCH']);
-      const answer = await otherProfile(this.deps.store, named, method, request.body, request.ifMatch, flag(request.query, 'dryRun'));
+      // `force` is taken (the CLI sends it) but changes nothing: lockout protection is about the profile
+      // this instance enforces.
+      allow(['GET', 'PUT', 'PATCH'], writeParams);
+      const dryRun = flag(request.query, 'dryRun');
+      flag(request.query, 'force');
+      const once = (): ReturnType<typeof otherProfile> => otherProfile(this.deps.store, named, method, request.body, request.ifMatch, dryRun);
+      const answer = method === 'GET' ? await once() : await this.writes.run(`profile:${named}`, () => (request.ifMatch === undefined ? retryLostRaces(once) : once()));
       return json(answer.status, answer.body, answer.etag === undefined ? {} : { etag: answer.etag });
     }
     switch (named === undefined ? path : '/v1/profile') {
@@ -126,11 +143,11 @@ export class AdminApi {
         allow(['GET']);
         return json(200, await listProfiles(this.deps.store));
       case '/v1/profile':
-        allow(['GET', 'PUT', 'PATCH']);
+        allow(['GET', 'PUT', 'PATCH'], writeParams);
         if (method === 'GET') return this.getProfile();
         return this.update(request);
       case '/v1/explain': {
-        allow(['GET']);
+        allow(['GET'], () => ['ip']);
         const ip = request.query.get('ip');
         if (ip === null || ip === '') throw new ApiError(400, 'ERR_USAGE', 'Give the address to explain as ?ip=ADDRESS');
         return json(200, this.explain(ip));
@@ -139,7 +156,10 @@ export class AdminApi {
         allow(['GET']);
         return json(200, this.explain(plain(request.remoteAddress)));
       case '/v1/sources':
+        allow(['GET']);
+        return json(200, await sourcesRoute(path, method, this.deps.sources));
       case '/v1/sources/sync':
+        allow(['POST']);
         return json(200, await sourcesRoute(path, method, this.deps.sources));
       default:
         throw new ApiError(404, 'ERR_NOT_FOUND', `No such endpoint: ${path}`);
@@ -200,22 +220,28 @@ export class AdminApi {
     );
   }
 
+  /**
+   * PUT/PATCH of the enforced profile. Writes of this process are queued (each reads the profile the one
+   * before it wrote); without If-Match, a race lost to a writer elsewhere (another instance, the store file
+   * edited on disk) is re-read and re-applied. The data plane is awaited outside the queue.
+   */
   private async update(request: AdminRequest): Promise<AdminResponse> {
-    // Without If-Match the caller asked for no precondition: a concurrent change (a file edited on disk)
-    // between our read and our write is handled by recomputing on the fresh profile.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.updateOnce(request);
-      } catch (error) {
-        const stale = error instanceof IpgateError && error.code === 'ERR_PRECONDITION';
-        if (!stale || request.ifMatch !== undefined || attempt >= 3) throw error;
-      }
-    }
-  }
-
-  private async updateOnce(request: AdminRequest): Promise<AdminResponse> {
     const dryRun = flag(request.query, 'dryRun');
     const force = flag(request.query, 'force');
+    const once = (): Promise<AdminResponse> => this.updateOnce(request, dryRun, force);
+    const answer = await this.writes.run(`profile:${enforcedName(this.deps.store)}`, () => (request.ifMatch === undefined ? retryLostRaces(once) : once()));
+    if (!dryRun && this.deps.settled !== undefined) {
+      try {
+        await this.deps.settled();
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        throw new ApiError(502, e.code ?? 'ERR_DATAPLANE', `The change is stored but the data plane does not enforce it yet: ${e.message ?? String(error)}`);
+      }
+    }
+    return answer;
+  }
+
+  private async updateOnce(request: AdminRequest, dryRun: boolean, force: boolean): Promise<AdminResponse> {
     await this.deps.store.prepareWrite?.();
     const snapshot = this.deps.store.get();
     let next: Profile;
@@ -238,14 +264,6 @@ export class AdminApi {
       return json(200, { dryRun: true, profile: next, added, removed }, { etag: etagOf(snapshot.revision) });
     }
     const written = await this.deps.store.compareAndSwap(snapshot.revision, next);
-    if (this.deps.settled !== undefined) {
-      try {
-        await this.deps.settled();
-      } catch (error) {
-        const e = error as { code?: string; message?: string };
-        throw new ApiError(502, e.code ?? 'ERR_DATAPLANE', `The change is stored but the data plane does not enforce it yet: ${e.message ?? String(error)}`);
-      }
-    }
     return json(200, { dryRun: false, profile: written.profile, added, removed }, { etag: etagOf(written.revision) });
   }
 }

@@ -23,6 +23,10 @@ const listenerShape = {
 const adminShape = {
   address: z.string(),
   tokenFile: z.string().min(1),
+  /** Largest request body the admin API reads (default 32 MiB). */
+  maxBodyBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).optional(),
+  /** Time a request body has to arrive in full (default 10 s). */
+  bodyTimeoutMs: z.number().int().min(100).max(600_000).optional(),
 };
 
 const etcdShape = {

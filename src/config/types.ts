@@ -22,6 +22,10 @@ export interface AdminConfig {
   readonly address: Endpoint;
   /** Absolute path of the file holding the bearer token. */
   readonly tokenFile: string;
+  /** Largest request body read (absent: 32 MiB); a larger one is answered 413. */
+  readonly maxBodyBytes?: number;
+  /** Time a request body has to arrive in full (absent: 10 s); a slower one is answered 408. */
+  readonly bodyTimeoutMs?: number;
 }
 
 export type StoreFormat = 'json' | 'list';

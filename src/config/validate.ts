@@ -16,7 +16,7 @@ import { ConfigError, type ConfigProblem } from './problems.js';
 import { formatKeyPath } from '../text/key-path.js';
 import { closestName } from '../text/suggest.js';
 import { configSchema, DEFAULT_PROXY_TIMEOUT_MS, KNOWN_KEYS, type RawConfig } from './schema.js';
-import type { GatewayConfig, ListenerConfig, ProfileConfig } from './types.js';
+import type { AdminConfig, GatewayConfig, ListenerConfig, ProfileConfig } from './types.js';
 
 function zodProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
   const out: ConfigProblem[] = [];
@@ -126,6 +126,15 @@ function valueProblems(document: unknown): ConfigProblem[] {
   return problems;
 }
 
+function adminConfig(raw: NonNullable<RawConfig['admin']>, baseDir: string): AdminConfig {
+  return {
+    address: parseEndpoint(raw.address, { allowPortZero: true }),
+    tokenFile: absolute(baseDir, raw.tokenFile),
+    ...(raw.maxBodyBytes === undefined ? {} : { maxBodyBytes: raw.maxBodyBytes }),
+    ...(raw.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: raw.bodyTimeoutMs }),
+  };
+}
+
 /** The keys only the gateway needs: optional in a config read for its profile alone (export, sources). */
 const profileOnlySchema = configSchema.partial({ upstream: true, listeners: true });
 
@@ -157,7 +166,7 @@ function validateDocument(document: unknown, source: string, baseDir: string, ga
     source,
     ...(raw.upstream === undefined ? {} : { upstream: parseEndpoint(raw.upstream, { allowHostname: true }) }),
     ...(listeners === undefined ? {} : { listeners }),
-    ...(raw.admin === undefined ? {} : { admin: { address: parseEndpoint(raw.admin.address, { allowPortZero: true }), tokenFile: absolute(baseDir, raw.admin.tokenFile) } }),
+    ...(raw.admin === undefined ? {} : { admin: adminConfig(raw.admin, baseDir) }),
     ...(raw.store?.file === undefined
       ? {}
       : { store: { file: absolute(baseDir, raw.store.file), format: raw.store.format ?? (/\.json$/i.test(raw.store.file) ? 'json' : 'list') } }),

@@ -162,7 +162,7 @@ export class Gateway {
           ...(gateway.dataplane === undefined ? {} : { settled: gateway.dataplane.settled.bind(gateway.dataplane) }),
           ...(sources === undefined ? {} : { sources: sources.admin() }),
         });
-        gateway.admin = new AdminServer(api);
+        gateway.admin = new AdminServer(api, config.admin);
         const bound = await gateway.admin.listen(config.admin.address);
         gateway.adminAddress = formatEndpoint(bound.address, bound.port);
       }

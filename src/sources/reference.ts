@@ -2,7 +2,9 @@
  * References in a profile: `<source>:<selector>` (`azure:AzureCloud.westeurope`, `aws:service=EC2`,
  * `office:`), or a bare Azure service tag name (`AzureCloud.westeurope`), which AKS accepts and which
  * resolves through the first `azure-service-tags` source. An entry that parses as a range is never a
- * reference (so `fe80::/10` stays an IPv6 range).
+ * reference (so `fe80::/10` stays an IPv6 range), and neither is one that is spelt like an address or
+ * range but does not parse (`fe80::1%eth0`, `fe80::1/64`, `dead:beef`): the range parser judges it, so it
+ * gets the same code (ERR_ZONE_ID, ERR_HOST_BITS, ...) in the admin API, the config and `ranges validate`.
  */
 import { IpgateError } from '../errors.js';
 import { isRange } from '../cidr/parse.js';
@@ -19,9 +21,20 @@ export type ParsedReference =
   | { readonly kind: 'reference'; readonly source: string; readonly selector: string }
   | { readonly kind: 'tag'; readonly selector: string };
 
-/** The reference an entry spells, or undefined when the entry is a range or not a reference at all. */
+/**
+ * Spelt like an IP address or range: hex digits, dots and colons, then optionally a `%zone` and a `/suffix`.
+ * `name:` alone (a whole source, e.g. `cafe:`) is not: no address ends in a single colon.
+ */
+const ADDRESS_LIKE = /^[0-9A-Fa-f.:]*:[0-9A-Fa-f.:]*(?:%[^/]*)?(?:\/.*)?$/;
+const WHOLE_SOURCE = /^[0-9A-Fa-f]+:$/;
+
+export function looksLikeAddress(entry: string): boolean {
+  return ADDRESS_LIKE.test(entry) && !WHOLE_SOURCE.test(entry);
+}
+
+/** The reference an entry spells, or undefined when the entry is (or is spelt like) a range, or not a reference at all. */
 export function parseReference(entry: string): ParsedReference | undefined {
-  if (isRange(entry)) return undefined;
+  if (isRange(entry) || looksLikeAddress(entry)) return undefined;
   const colon = entry.indexOf(':');
   if (colon > 0 && SOURCE_NAME.test(entry.slice(0, colon))) {
     return { kind: 'reference', source: entry.slice(0, colon), selector: entry.slice(colon + 1) };
