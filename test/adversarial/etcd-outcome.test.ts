@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import { IpgateError } from '../../src/errors.js';
 import { encodeJson } from '../../src/store/codec.js';
 import { EtcdStore } from '../../src/store/etcd-store.js';
-import { startEtcd, type RunningEtcd } from '../helpers/etcd.js';
+import { adminRequest, readyz } from '../helpers/clients.js';
+import { startEtcd, startFleet, type RunningEtcd } from '../helpers/etcd.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 const KEY = '/outcome/profiles/default';
@@ -85,7 +86,7 @@ test('etcd stopped for longer than the time budget: the answer is "outcome unkno
     () => 'ok' as const,
     (e: unknown) => e,
   );
-  await sleep(2);
+  // Stopped before etcd can answer (the transaction is sent to a stopped etcd, or is in flight).
   etcd.pause();
   const outcome = await write;
   etcd.resume();
@@ -116,4 +117,31 @@ test('a write refused before anything is sent says nothing was changed, and it i
   }
   await storeUp();
   assert.equal(await stored(), before);
+});
+
+test('through the admin API: a PATCH during an etcd stall answers 200 only when the entry is stored, never "nothing was changed" when it is', async (t) => {
+  const fleet = await startFleet({ count: 1, etcd: () => ({ endpoints: [etcd.endpoint], prefix: '/outcome-api/' }), profile: { authorizedIpRanges: ['127.0.0.1/32'] } });
+  t.after(() => fleet.close());
+  const url = fleet.instances[0]?.adminUrl() ?? '';
+  const answers: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    await waitFor(async () => (await readyz(url)).status === 'ready', 8000, 'ready');
+    const entry = `198.18.${100 + i}.0/24`;
+    const request = adminRequest(url, 'PATCH', '/v1/profile', { token: fleet.token, body: { add: [entry] } });
+    await sleep(2 + 4 * i);
+    etcd.pause();
+    await sleep(i % 2 === 0 ? 2500 : 8000);
+    etcd.resume();
+    const answer = await request;
+    const held = ((await etcd.client().get('/outcome-api/profiles/default').string()) ?? '').includes(entry);
+    const code = (answer.json as { code?: string } | undefined)?.code;
+    answers.push(`${answer.status}${code === undefined ? '' : ` ${code}`}`);
+    if (answer.status === 200) assert.ok(held, `try ${i}: 200 but etcd lacks ${entry}`);
+    else {
+      assert.equal(answer.status, 503, answer.text);
+      if (code !== 'ERR_STORE_OUTCOME_UNKNOWN') assert.ok(!held, `try ${i}: ${answer.text} although etcd holds ${entry}`);
+      if (/nothing was changed/.test(answer.text)) assert.ok(!held, 'said nothing was changed');
+    }
+  }
+  process.stdout.write(`# admin API answers during stalls: ${answers.join(', ')}\n`);
 });
