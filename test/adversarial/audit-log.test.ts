@@ -4,12 +4,14 @@
  * line each until the disk is full.
  */
 import assert from 'node:assert/strict';
-import { readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { adminRequest, curlFrom, metricValue } from '../helpers/clients.js';
+import { runIpgate } from '../helpers/ipgate.js';
 import { gatewayFixture } from '../helpers/setup.js';
+import { tempDir } from '../helpers/tmp.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 interface AuditLine {
@@ -88,6 +90,37 @@ test('SIGHUP reopens the audit log: after mv audit.log audit.log.1, new lines go
   assert.deepEqual(fresh.map((l) => [l.source, l.decision]), [['127.0.0.4', 'refused'], ['127.0.0.2', 'allowed']]);
   assert.deepEqual(old.map((l) => [l.source, l.decision]), [['127.0.0.3', 'refused']], 'nothing new in the rotated file');
   assert.ok(fx.ipgate.logs().some((l) => l['event'] === 'audit-log-reopened'));
+});
+
+test('an audit log that cannot be reopened at SIGHUP is reported, and lines keep going to the file opened before', async (t) => {
+  const fx = await gatewayFixture(() => ({
+    listeners: [{ name: 'public', address: '127.0.0.1:0' }],
+    profile: { authorizedIpRanges: ['127.0.0.2/32'] },
+    auditLog: 'audit.log',
+  }));
+  t.after(() => fx.close());
+  const log = join(fx.dir, 'audit.log');
+  const rotated = join(fx.dir, 'audit.log.1');
+  await rename(log, rotated);
+  await mkdir(log); // the name cannot be opened as a file now
+  fx.ipgate.child.kill('SIGHUP');
+  const error = await waitFor(() => fx.ipgate.logs().find((l) => l['event'] === 'audit-log-error'), 3000, 'audit-log-error');
+  assert.equal(error['code'], 'ERR_AUDIT_LOG');
+  assert.equal(error['file'], log);
+  assert.notEqual((await curlFrom('127.0.0.3', fx.port(), { cacert: fx.upstream.cert })).code, 0);
+  await waitFor(async () => (await auditLines(rotated)).some((l) => l.source === '127.0.0.3'), 3000, 'the line in the file opened before');
+  assert.equal(fx.ipgate.child.exitCode, null, 'still running');
+});
+
+test('an audit log file that cannot be opened at start is ERR_AUDIT_LOG naming it, with no stack trace', async (t) => {
+  const { dir, remove } = await tempDir();
+  t.after(remove);
+  await writeFile(join(dir, 'allow.txt'), '127.0.0.2/32\n');
+  const run = await runIpgate(['serve', '--listen', '127.0.0.1:0', '--upstream', '127.0.0.1:9', '--ranges', 'allow.txt', '--audit-log', join(dir, 'no-such-dir', 'audit.log')], dir);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /ERR_AUDIT_LOG/);
+  assert.ok(run.stderr.includes(join(dir, 'no-such-dir', 'audit.log')), run.stderr);
+  assert.doesNotMatch(run.stderr, /\n\s+at /);
 });
 
 test('a flood of 500 refused connections from one source writes at most 10 lines a second plus one summary', async (t) => {
