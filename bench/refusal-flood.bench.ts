@@ -10,8 +10,12 @@
  *   node dist/bench/refusal-flood.bench.js
  *   BENCH_ROUNDS=8 BENCH_SECONDS=5 BENCH_RANGES=10000 node dist/bench/refusal-flood.bench.js
  *   BENCH_CPU_PROF=/tmp/prof node dist/bench/refusal-flood.bench.js   # also writes ipgate's CPU profile there
+ *   BENCH_CONTENTION=2 node dist/bench/refusal-flood.bench.js        # N busy loops share the gateways' CPU
+ * On a small machine the flood's client is usually the limit (both gateways keep up, the ratio is ~1.0x and
+ * the CPU time per refusal tells them apart). With BENCH_CONTENTION the gateway's share of its CPU shrinks
+ * until it is the limit, as on a busy host: the ratio then shows how many refusals each manages.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +28,7 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? '5');
 const RANGES = Number(process.env['BENCH_RANGES'] ?? '10000');
 const CONCURRENCY = Number(process.env['BENCH_FLOOD_CONCURRENCY'] ?? '64');
 const CPU_PROF = process.env['BENCH_CPU_PROF'];
+const CONTENTION = Number(process.env['BENCH_CONTENTION'] ?? '0');
 
 const pinned = availableParallelism() >= 2;
 const GATEWAY_CPU = pinned ? 1 : undefined;
@@ -66,7 +71,9 @@ async function main(): Promise<void> {
   const upstreamCfg = join(dir, 'nginx-upstream.conf');
   writeFileSync(upstreamCfg, nginxUpstreamConfig(dir, upstreamPort));
   const running: Running[] = [];
+  const burners: ChildProcess[] = [];
   const stopAll = async (): Promise<void> => {
+    for (const b of burners) b.kill('SIGKILL');
     for (const r of running.reverse()) await r.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   };
@@ -87,9 +94,15 @@ async function main(): Promise<void> {
       await refusalFlood(started.port, 1, CONCURRENCY, LOAD_CPU); // warm-up
     }
     const port = (peer: Peer): number => peers.get(peer)?.port ?? 0;
+    for (let i = 0; i < CONTENTION; i += 1) {
+      // Each busy loop ends by itself after the benchmark's time, should this process die without stopping it.
+      const args = ['-e', `const end = Date.now() + ${(ROUNDS * 2 * SECONDS + 60) * 1000}; while (Date.now() < end);`];
+      burners.push(spawn(GATEWAY_CPU === undefined ? process.execPath : 'taskset', GATEWAY_CPU === undefined ? args : ['-c', String(GATEWAY_CPU), process.execPath, ...args], { stdio: 'ignore' }));
+    }
     console.log(
       `refusal flood: ${RANGES} ranges, ${ROUNDS} paired rounds of ${SECONDS} s, ${CONCURRENCY} parallel connect/close loops from 127.0.0.3; ` +
-        `${pinned ? 'gateways pinned to CPU 1, load + upstream to CPU 0' : 'no CPU pinning (1 CPU)'}; ipgate audit log in a file\n`,
+        `${pinned ? 'gateways pinned to CPU 1, load + upstream to CPU 0' : 'no CPU pinning (1 CPU)'}; ipgate audit log in a file` +
+        `${CONTENTION > 0 ? `; ${CONTENTION} busy loop(s) on the gateways' CPU` : ''}\n`,
     );
     console.log('round    haproxy/s     ipgate/s   ipgate/haproxy   CPU us/refusal: haproxy  ipgate  ipgate/haproxy');
     const ratios: number[] = [];
