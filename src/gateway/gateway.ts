@@ -119,6 +119,9 @@ export class Gateway {
         authorized: profile.authorizedIpRanges.length,
         egress: profile.egressIpRanges.length,
       });
+      if (profile.authorizedIpRanges.length === 0) {
+        log('warn', 'profile-disabled', { generation: current.generation, problem: 'the profile in force has no authorizedIpRanges: every source is allowed' });
+      }
       if (gateway.dataplane !== undefined) void gateway.dataplane.apply().catch(() => undefined);
       if (config.revokeExisting) {
         const closed = gateway.tracker.revoke(current.compiled);

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfigText } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/problems.js';
-import { curlFrom } from '../helpers/clients.js';
+import { adminRequest, curlFrom } from '../helpers/clients.js';
 import { runIpgate } from '../helpers/ipgate.js';
 import { gatewayFixture } from '../helpers/setup.js';
 import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const HEAD = `upstream: 127.0.0.1:8443
 listeners:
@@ -150,4 +151,9 @@ test('start-up lines keep "(enforced)" for a profile that restricts', async (t) 
   assert.match(out, /^ipgate: listener public on 127\.0\.0\.1:\d+ \(enforced\) -> upstream 127\.0\.0\.1:\d+$/m);
   assert.match(out, /^ipgate: ready \(profile generation 1: 1 authorized, 0 egress; store /m);
   assert.notEqual((await curlFrom('127.0.0.9', fx.port(), { cacert: fx.upstream.cert })).code, 0);
+  assert.ok(!fx.ipgate.logs().some((l) => l['event'] === 'profile-disabled'));
+  // Disabling it later on purpose is logged as a warning too.
+  const put = await adminRequest(fx.adminUrl, 'PUT', '/v1/profile?force=true', { token: fx.token, body: { authorizedIpRanges: [] } });
+  assert.equal(put.status, 200, put.text);
+  await waitFor(() => fx.ipgate.logs().find((l) => l['event'] === 'profile-disabled' && l['generation'] === 2), 3000, 'profile-disabled warning');
 });
