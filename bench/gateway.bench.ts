@@ -17,24 +17,17 @@
  *   node dist/bench/gateway.bench.js
  *   BENCH_SECONDS=15 BENCH_RANGES=200,10000,100000 BENCH_PEERS=haproxy,ipgate node dist/bench/gateway.bench.js
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { connect } from 'node:net';
+import { join } from 'node:path';
 import { freePort, startProcess, type Running } from './gateway/processes.js';
-import { haproxyConfig, makeRanges, nginxStreamConfig, nginxUpstreamConfig } from './gateway/configs.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..', '..');
-const ipgateBin = join(root, 'bin', 'ipgate.js');
+import { makeRanges, nginxUpstreamConfig } from './gateway/configs.js';
+import { PEERS, probe, refusalFlood, runCapture, startPeer, type Peer } from './gateway/peers.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? '5');
 const SIZES = (process.env['BENCH_RANGES'] ?? '200,10000').split(',').map(Number);
-const PEERS = ['haproxy', 'nginx', 'naive', 'ipgate'] as const;
-type Peer = (typeof PEERS)[number];
 const selected = new Set((process.env['BENCH_PEERS'] ?? PEERS.join(',')).split(',')) as Set<string>;
 const UPDATES = Number(process.env['BENCH_UPDATES'] ?? '20');
 const WRK_CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? '50');
@@ -56,30 +49,9 @@ interface Cell {
   note: string;
 }
 
-function pinnedCommand(cpu: number | undefined, command: string, args: readonly string[]): [string, string[]] {
-  return cpu === undefined ? [command, [...args]] : ['taskset', ['-c', String(cpu), command, ...args]];
-}
-
-function runCapture(command: string, args: readonly string[], cpu: number | undefined): Promise<string> {
-  const [cmd, argv] = pinnedCommand(cpu, command, args);
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), (SECONDS + 30) * 1000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolvePromise(out);
-      else reject(new Error(`${command} exited ${code}: ${out}`));
-    });
-  });
-}
-
 async function wrk(port: number, close: boolean): Promise<Cell> {
   const args = ['-t1', `-c${WRK_CONNECTIONS}`, `-d${SECONDS}s`, ...(close ? ['-H', 'Connection: close'] : []), `http://127.0.0.1:${port}/`];
-  const out = await runCapture('wrk', args, LOAD_CPU);
+  const out = await runCapture('wrk', args, LOAD_CPU, (SECONDS + 30) * 1000);
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const socketErrors = /Socket errors: (.*)/.exec(out);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
@@ -87,39 +59,6 @@ async function wrk(port: number, close: boolean): Promise<Cell> {
   if (socketErrors !== null) notes.push(`socket errors: ${socketErrors[1] ?? ''}`);
   if (non2xx !== null) notes.push(`non-2xx: ${non2xx[1] ?? ''}`);
   return { value: rate === null ? Number.NaN : Number(rate[1]), note: notes.join('; ') };
-}
-
-async function refusalFlood(port: number): Promise<Cell> {
-  const out = await runCapture(
-    process.execPath,
-    [join(here, 'gateway', 'flood-main.js'), '127.0.0.1', String(port), '127.0.0.3', String(SECONDS), String(FLOOD_CONCURRENCY)],
-    LOAD_CPU,
-  );
-  const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { refused: number; notRefused: number; connectErrors: number; seconds: number };
-  const notes: string[] = [];
-  if (result.notRefused > 0) notes.push(`NOT REFUSED: ${result.notRefused}`);
-  if (result.connectErrors > 0) notes.push(`connect errors: ${result.connectErrors}`);
-  return { value: result.refused / result.seconds, note: notes.join('; ') };
-}
-
-/** One probe from `source`: true when the gateway let it through (the upstream answered). */
-function probe(port: number, source: string): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    let settled = false;
-    const socket = connect({ host: '127.0.0.1', port, localAddress: source });
-    const done = (allowed: boolean): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolvePromise(allowed);
-    };
-    const timer = setTimeout(() => done(false), 2000);
-    socket.on('connect', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
-    socket.on('data', () => done(true));
-    socket.on('error', () => done(false));
-    socket.on('close', () => done(false));
-  });
 }
 
 async function admin(adminPort: number, token: string, body: unknown): Promise<void> {
@@ -156,56 +95,6 @@ async function updateLatency(port: number, adminPort: number, token: string): Pr
     add.push(await waitFor(port, '127.0.0.2', true, started));
   }
   return { remove: remove.sort((a, b) => a - b), add: add.sort((a, b) => a - b) };
-}
-
-async function startPeer(peer: Peer, dir: string, ranges: readonly string[], upstreamPort: number): Promise<{ running: Running; port: number; adminPort?: number; token?: string }> {
-  const port = await freePort();
-  const rangesFile = join(dir, `${peer}-ranges.txt`);
-  writeFileSync(rangesFile, `${ranges.join('\n')}\n`);
-  if (peer === 'haproxy') {
-    const cfg = join(dir, 'haproxy.cfg');
-    writeFileSync(cfg, haproxyConfig(port, upstreamPort, rangesFile));
-    return { running: await startProcess(peer, 'haproxy', ['-db', '-f', cfg], { host: '127.0.0.1', port }, GATEWAY_CPU), port };
-  }
-  if (peer === 'nginx') {
-    const cfg = join(dir, 'nginx-stream.conf');
-    writeFileSync(cfg, nginxStreamConfig(dir, port, upstreamPort, ranges));
-    return {
-      running: await startProcess(peer, 'nginx', ['-e', join(dir, 'nginx-stream.err'), '-p', dir, '-c', cfg], { host: '127.0.0.1', port }, GATEWAY_CPU),
-      port,
-    };
-  }
-  if (peer === 'naive') {
-    const args = [join(here, 'gateway', 'naive-proxy.js'), '--listen', `127.0.0.1:${port}`, '--upstream', `127.0.0.1:${upstreamPort}`, '--ranges', rangesFile];
-    return { running: await startProcess(peer, process.execPath, args, { host: '127.0.0.1', port }, GATEWAY_CPU), port };
-  }
-  const adminPort = await freePort();
-  const token = 'bench-token-0123456789abcdef';
-  const tokenFile = join(dir, 'admin.token');
-  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-  const args = [
-    ipgateBin, 'serve',
-    '--listen', `127.0.0.1:${port}`,
-    '--upstream', `127.0.0.1:${upstreamPort}`,
-    '--ranges', rangesFile,
-    '--admin', `127.0.0.1:${adminPort}`,
-    '--token-file', tokenFile,
-    // As in production: the audit log (every decision) goes to a file, not through the benchmark's pipe.
-    '--audit-log', join(dir, 'audit.log'),
-  ];
-  const running = await startProcess(peer, process.execPath, args, { host: '127.0.0.1', port }, GATEWAY_CPU);
-  // The admin API may come up a moment after the listener.
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${adminPort}/healthz`);
-      await res.arrayBuffer();
-      if (res.ok) break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return { running, port, adminPort, token };
 }
 
 function fmt(n: number): string {
@@ -249,7 +138,7 @@ async function main(): Promise<void> {
       const ranges = makeRanges(size);
       for (const peer of PEERS) {
         if (!selected.has(peer)) continue;
-        const started = await startPeer(peer, dir, ranges, upstreamPort);
+        const started = await startPeer(peer, dir, ranges, upstreamPort, { cpu: GATEWAY_CPU });
         running.push(started.running);
         try {
           // Sanity first: the allowed source gets through and the refused one does not.
@@ -258,7 +147,7 @@ async function main(): Promise<void> {
           const cells: [Load, () => Promise<Cell>][] = [
             ['newConn', () => wrk(started.port, true)],
             ['keepalive', () => wrk(started.port, false)],
-            ['refusals', () => refusalFlood(started.port)],
+            ['refusals', () => refusalFlood(started.port, SECONDS, FLOOD_CONCURRENCY, LOAD_CPU)],
           ];
           for (const [load, measure] of cells) {
             const cell = await measure();

@@ -3,8 +3,8 @@
  * `whoami`, `explain`). One request function: bearer token, JSON in and out, a timeout, and every failure
  * turned into an IpgateError carrying the server's own error code (ERR_LOCKOUT, ERR_PRECONDITION, ...).
  */
-import { readFileSync } from 'node:fs';
 import { IpgateError } from '../errors.js';
+import { readTokenFile } from '../fs/token-file.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -64,20 +64,9 @@ export function parseServerUrl(raw: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
-/** Reads a bearer token file: its content, trimmed; empty files are refused. */
-export function readTokenFile(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new IpgateError('ERR_TOKEN_FILE', `cannot read token file "${path}" (${reason})`, { input: path });
-  }
-  const token = text.trim();
-  if (token === '' || /\s/.test(token)) {
-    throw new IpgateError('ERR_TOKEN_FILE', `token file "${path}" must hold exactly one token (no spaces)`, { input: path });
-  }
-  return token;
+/** Reads the bearer token the CLI sends (any non-empty token without whitespace; see src/fs/token-file.ts). */
+export function readClientToken(path: string): string {
+  return readTokenFile(path, { minLength: 1 }).token;
 }
 
 /** Resolves --server/--token-file, falling back to IPGATE_SERVER/IPGATE_TOKEN_FILE. */
@@ -107,7 +96,7 @@ export function resolveTarget(
     }
     timeoutMs = Math.round(seconds * 1000);
   }
-  return { baseUrl: parseServerUrl(rawServer), token: readTokenFile(rawTokenFile), timeoutMs };
+  return { baseUrl: parseServerUrl(rawServer), token: readClientToken(rawTokenFile), timeoutMs };
 }
 
 function errorCodeOf(error: unknown): string | undefined {

@@ -1,27 +1,27 @@
 /** Reads a YAML config file, or builds the config of the short command-line form. */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { IpgateError } from '../errors.js';
 import { ConfigError } from './problems.js';
 import type { GatewayConfig, ProfileConfig } from './types.js';
 import { validateConfig, validateProfileConfig } from './validate.js';
 import { describeFileError } from '../fs/file-error.js';
+import { parseYaml } from '../text/yaml.js';
 
 /** Parses YAML text into a config (pure). */
 export function parseConfigText(text: string, source: string, baseDir: string): GatewayConfig {
-  return validateConfig(parseYaml(text, source), source, baseDir);
+  return validateConfig(parseConfigYaml(text, source), source, baseDir);
 }
 
-function parseYaml(text: string, source: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+function parseConfigYaml(text: string, source: string): unknown {
+  const result = parseYaml(text);
+  if (!result.ok) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => ({ path: '', code: 'ERR_CONFIG_YAML', message: `YAML ${e.code} at line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0] ?? ''}` })),
+      result.problems.map((p) => ({ path: '', code: 'ERR_CONFIG_YAML', message: `YAML syntax error${p.line === undefined ? '' : ` at line ${p.line}`}: ${p.message}` })),
     );
   }
-  return doc.toJS();
+  return result.value;
 }
 
 export async function loadConfigFile(file: string): Promise<GatewayConfig> {
@@ -30,7 +30,7 @@ export async function loadConfigFile(file: string): Promise<GatewayConfig> {
 
 /** A config file read for its profile, store and sources only (`ipgate export`, `ipgate sources`). */
 export async function loadProfileConfigFile(file: string): Promise<ProfileConfig> {
-  return validateProfileConfig(parseYaml(await readConfig(file), file), file, dirname(resolve(file)));
+  return validateProfileConfig(parseConfigYaml(await readConfig(file), file), file, dirname(resolve(file)));
 }
 
 async function readConfig(file: string): Promise<string> {

@@ -59,7 +59,8 @@ const dataplaneShape = {
 };
 
 const profileShape = {
-  authorizedIpRanges: z.array(z.string()).default([]),
+  // Required: an empty list means "every source is allowed", so it must be written, never implied.
+  authorizedIpRanges: z.array(z.string()),
   egressIpRanges: z.array(z.string()).default([]),
 };
 

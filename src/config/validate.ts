@@ -3,7 +3,6 @@
  * path. Pure: file paths are resolved against `baseDir`, nothing is read.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { z } from 'zod';
 import { parseRange } from '../cidr/parse.js';
 import { IpgateError } from '../errors.js';
 import { validateProfile } from '../policy/validate.js';
@@ -13,33 +12,9 @@ import { parseEndpoint, type EndpointOptions } from './address.js';
 import { etcdStoreConfig, storeProblems } from './etcd-config.js';
 import { dataplaneConfig, dataplaneProblems } from '../dataplane/config.js';
 import { ConfigError, type ConfigProblem } from './problems.js';
-import { formatKeyPath } from '../text/key-path.js';
-import { closestName } from '../text/suggest.js';
+import { zodProblems } from './zod-problems.js';
 import { configSchema, DEFAULT_PROXY_TIMEOUT_MS, KNOWN_KEYS, type RawConfig } from './schema.js';
 import type { AdminConfig, GatewayConfig, ListenerConfig, ProfileConfig } from './types.js';
-
-function zodProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
-  for (const issue of issues) {
-    if (issue.code === 'unrecognized_keys') {
-      const known = KNOWN_KEYS[formatKeyPath(issue.path.map((k) => (typeof k === 'number' ? '[]' : k))).replace(/\.\[\]/g, '[]')] ?? [];
-      for (const key of issue.keys) {
-        const near = closestName(key, known);
-        out.push({
-          path: formatKeyPath([...issue.path, key]),
-          code: 'ERR_CONFIG_UNKNOWN_KEY',
-          message: `unknown key "${key}"${near === undefined ? `; known keys here: ${known.join(', ')}` : `; did you mean "${near}"?`}`,
-          ...(near === undefined ? {} : { suggestion: near }),
-        });
-      }
-      continue;
-    }
-    const path = formatKeyPath(issue.path);
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required key is missing' : issue.message;
-    out.push({ path, code: issue.code === 'invalid_type' && issue.input === undefined ? 'ERR_CONFIG_MISSING_KEY' : 'ERR_CONFIG_VALUE', message });
-  }
-  return out;
-}
 
 function problemOf(path: string, error: unknown): ConfigProblem {
   if (error instanceof IpgateError) {
@@ -108,7 +83,8 @@ function valueProblems(document: unknown): ConfigProblem[] {
   endpoint('admin.address', record(top['admin'])?.['address'], { allowPortZero: true });
   const profile = record(top['profile']);
   if (profile !== undefined) {
-    const authorizedIpRanges = strings(profile['authorizedIpRanges'] ?? []);
+    // A missing authorizedIpRanges is a schema problem, never read as [] (which means "allow everyone").
+    const authorizedIpRanges = strings(profile['authorizedIpRanges']);
     const egressIpRanges = strings(profile['egressIpRanges'] ?? []);
     if (authorizedIpRanges !== undefined && egressIpRanges !== undefined) {
       const reference = referenceCheck(declaredSources(top['sources']));
@@ -152,8 +128,10 @@ export function validateProfileConfig(document: unknown, source: string, baseDir
 }
 
 function validateDocument(document: unknown, source: string, baseDir: string, gateway: boolean): ProfileConfig {
-  const parsed = (gateway ? configSchema : profileOnlySchema).safeParse(document ?? {});
-  const problems = [...(parsed.success ? [] : zodProblems(parsed.error.issues)), ...valueProblems(document)];
+  // reportInput: issues carry the offending value, which tells a wrong type from a missing key.
+  const parsed = (gateway ? configSchema : profileOnlySchema).safeParse(document ?? {}, { reportInput: true });
+  const knownKeys = (path: string): readonly string[] => KNOWN_KEYS[path] ?? [];
+  const problems = [...(parsed.success ? [] : zodProblems(parsed.error.issues, knownKeys)), ...valueProblems(document)];
   if (!parsed.success || problems.length > 0) throw new ConfigError(source, problems);
   const raw: Omit<RawConfig, 'upstream' | 'listeners'> & { readonly upstream?: string | undefined; readonly listeners?: RawConfig['listeners'] | undefined } = parsed.data;
   const listeners: ListenerConfig[] | undefined = raw.listeners?.map((l) => ({

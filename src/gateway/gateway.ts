@@ -2,7 +2,6 @@
  * The running gateway: store -> profile state -> listeners (+ admin API). Applies profile changes as they
  * come (revoking connections no longer allowed), reloads on demand (SIGHUP) and shuts down gracefully.
  */
-import { readFile } from 'node:fs/promises';
 import { AdminApi } from '../admin/handler.js';
 import { AdminServer } from '../admin/server.js';
 import { formatEndpoint } from '../config/address.js';
@@ -13,6 +12,7 @@ import { HaproxyDataPlane } from '../dataplane/haproxy-dataplane.js';
 import { registerHaproxyMetrics } from '../dataplane/metrics.js';
 import { EtcdStore } from '../store/etcd-store.js';
 import { FileStore } from '../store/file-store.js';
+import { formatMode, readTokenFile } from '../fs/token-file.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { registerStoreMetrics } from '../store/store-metrics.js';
 import type { ProfileStore, StoreEvent } from '../store/types.js';
@@ -40,21 +40,16 @@ export interface GatewayOptions {
   readonly configFile?: string;
 }
 
-async function readToken(file: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new IpgateError('ERR_TOKEN_FILE', `Cannot read admin token file "${file}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { input: file });
+/**
+ * Reads the admin token file (a regular file of at most 4 KiB, one token of 16+ characters); a file the group
+ * or others may read is accepted (Kubernetes Secret volumes are 0644 by default) with a warning.
+ */
+function readAdminToken(file: string, log: Logger): string {
+  const read = readTokenFile(file, { minLength: 16, what: 'admin token file' });
+  if (read.readableByOthers) {
+    log('warn', 'token-file-mode', { file, mode: formatMode(read.mode), problem: 'the admin token file may be read by other users; chmod 600 it (or set defaultMode: 0400 on a Kubernetes Secret volume)' });
   }
-  const token = text.trim();
-  if (token.length < 16 || /\s/.test(token)) {
-    throw new IpgateError('ERR_TOKEN_FILE', `Admin token file "${file}" must hold one token of at least 16 characters without spaces`, {
-      input: file,
-      suggestion: 'openssl rand -hex 32 > admin.token',
-    });
-  }
-  return token;
+  return read.token;
 }
 
 async function openStore(config: GatewayConfig, check?: ProfileCheck): Promise<ProfileStore> {
@@ -76,6 +71,8 @@ export class Gateway {
   private readonly servers: GatewayListener[] = [];
   private admin: AdminServer | undefined;
   private readonly audit: AuditLog;
+  /** The admin API's bearer token; SIGHUP reads the token file again. */
+  private token: string | undefined;
   private ready = false;
   private stopping = false;
   /** HAProxy carries the connections (config `dataplane`); no Node listeners then. */
@@ -87,12 +84,12 @@ export class Gateway {
     readonly state: ProfileState,
     private readonly sources?: SourcesBinding,
   ) {
-    this.audit = openAuditLog(options.config.auditLog);
+    this.audit = openAuditLog(options.config.auditLog, { log: options.log });
   }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
     const { config, log } = options;
-    const token = config.admin === undefined ? undefined : await readToken(config.admin.tokenFile);
+    const token = config.admin === undefined ? undefined : readAdminToken(config.admin.tokenFile, log);
     const sources = await startSources(config, log);
     let store: ProfileStore;
     try {
@@ -109,6 +106,7 @@ export class Gateway {
       await store.close();
       throw error;
     }
+    gateway.token = token;
     sources?.attach(gateway.state, gateway.counters);
     store.watch((event) => gateway.onStoreEvent(event));
     if (sources?.refusingAll !== true) store.enforced?.(gateway.state.stored);
@@ -121,6 +119,9 @@ export class Gateway {
         authorized: profile.authorizedIpRanges.length,
         egress: profile.egressIpRanges.length,
       });
+      if (profile.authorizedIpRanges.length === 0) {
+        log('warn', 'profile-disabled', { generation: current.generation, problem: 'the profile in force has no authorizedIpRanges: every source is allowed' });
+      }
       if (gateway.dataplane !== undefined) void gateway.dataplane.apply().catch(() => undefined);
       if (config.revokeExisting) {
         const closed = gateway.tracker.revoke(current.compiled);
@@ -156,7 +157,10 @@ export class Gateway {
         const api = new AdminApi({
           store,
           state: gateway.state,
-          token,
+          // Read at each request, so a token put in force by SIGHUP applies at once.
+          get token() {
+            return gateway.token ?? '';
+          },
           metrics: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
           ready: () => gateway.ready && (gateway.dataplane?.healthy ?? true),
           ...(gateway.dataplane === undefined ? {} : { settled: gateway.dataplane.settled.bind(gateway.dataplane) }),
@@ -215,6 +219,8 @@ export class Gateway {
   async reload(): Promise<void> {
     const { log, configFile } = this.options;
     log('info', 'reload', { store: this.store.description });
+    this.reloadToken();
+    this.reopenAuditLog();
     if (this.options.config.store === undefined && this.options.config.etcd === undefined && configFile !== undefined) {
       try {
         const config = await loadConfigFile(configFile);
@@ -227,6 +233,38 @@ export class Gateway {
       return;
     }
     await this.store.refresh();
+  }
+
+  /**
+   * SIGHUP: read the admin token file again. A file that cannot be read or holds no valid token is reported
+   * and the token in force stays (never an empty token, never a lock-out by accident).
+   */
+  private reloadToken(): void {
+    const admin = this.options.config.admin;
+    if (admin === undefined || this.token === undefined) return;
+    const { log } = this.options;
+    try {
+      const token = readAdminToken(admin.tokenFile, log);
+      if (token !== this.token) {
+        this.token = token;
+        log('info', 'token-reloaded', { file: admin.tokenFile });
+      }
+    } catch (error) {
+      const e = error instanceof IpgateError ? error : new IpgateError('ERR_TOKEN_FILE', String(error));
+      log('error', 'token-file-rejected', { code: e.code, file: admin.tokenFile, problem: e.message, kept: 'the admin token in force stays' });
+    }
+  }
+
+  /** SIGHUP: open the audit log file again by name (after a rotation); on failure the old file stays in use. */
+  private reopenAuditLog(): void {
+    const { log, config } = this.options;
+    try {
+      this.audit.reopen();
+      if (config.auditLog !== '-' && config.auditLog !== 'off') log('info', 'audit-log-reopened', { file: config.auditLog });
+    } catch (error) {
+      const e = error instanceof IpgateError ? error : new IpgateError('ERR_AUDIT_LOG', String(error));
+      log('error', 'audit-log-error', { code: e.code, file: config.auditLog, problem: `${e.message}; still writing to the file opened before` });
+    }
   }
 
   /** Stops accepting, waits up to `drainTimeoutMs` for open connections, then closes the rest. */

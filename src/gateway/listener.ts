@@ -1,6 +1,7 @@
 /**
  * One listening socket: judge each connection by its source before anything else happens. Refused
- * connections are reset at once (no upstream dial); allowed ones are spliced to the upstream both ways.
+ * connections are reset at once (no upstream dial; most before they ever become a Node socket, see
+ * ./early-refusal.ts); allowed ones are spliced to the upstream both ways.
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { compileMatcher, type Matcher } from '../cidr/matcher.js';
@@ -10,6 +11,7 @@ import type { AuditLog } from './audit-log.js';
 import type { ConnectionTracker, TrackedConnection } from './connection-tracker.js';
 import type { ListenerCounters } from './counters.js';
 import type { ProfileState } from './profile-state.js';
+import { installEarlyRefusal } from './early-refusal.js';
 import { parseProxyHeader } from './proxy-protocol.js';
 
 export interface ListenerDeps {
@@ -48,7 +50,9 @@ export class GatewayListener {
   constructor(private readonly deps: ListenerDeps) {
     this.name = deps.config.name;
     this.trusted = deps.config.proxyProtocol === undefined ? undefined : compileMatcher(deps.config.proxyProtocol.trustedFrom);
-    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onConnection(socket));
+    // Sockets start paused and without TCP_NODELAY: a refused connection is never read from and needs no
+    // socket options (a flood of them costs less); an allowed one is set up in forward().
+    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.onConnection(socket));
   }
 
   /** Starts listening; resolves with the bound address (the real port when 0 was configured). */
@@ -58,6 +62,7 @@ export class GatewayListener {
       this.server.once('error', reject);
       this.server.listen({ host, port, backlog: 4096, ...(host === '::' ? { ipv6Only: false } : {}) }, () => {
         this.server.off('error', reject);
+        installEarlyRefusal(this.server, (peer) => this.refuseEarly(peer));
         resolve(this.server.address() as AddressInfo);
       });
     });
@@ -79,6 +84,20 @@ export class GatewayListener {
       return;
     }
     this.judge(socket, plainAddress(peer), undefined);
+  }
+
+  /**
+   * A new connection's first judgement, before it becomes a socket (./early-refusal.ts): true when refused
+   * (counted, audited; the caller resets it). Peers that may send a PROXY header are judged after it.
+   */
+  private refuseEarly(peer: string): boolean {
+    if (this.trusted !== undefined && this.trusted.has(peer)) return false;
+    const source = plainAddress(peer);
+    const verdict = this.decide(source);
+    if (verdict.allowed) return false;
+    this.deps.counters.refused++;
+    this.deps.audit.record(this.name, source, 'refused', verdict.reason);
+    return true;
   }
 
   private decide(source: string): Judgement {
@@ -135,12 +154,14 @@ export class GatewayListener {
       this.judge(socket, plainAddress(source), received.subarray(result.length));
     };
     socket.on('data', onData);
+    socket.resume();
     socket.on('error', () => socket.destroy());
     socket.once('close', () => clearTimeout(timer));
   }
 
   private forward(socket: Socket, source: string, pending: Buffer | undefined): void {
     const { counters, tracker, upstream: target } = this.deps;
+    socket.setNoDelay(true);
     const upstream = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
     let connected = false;
     let finished = false;

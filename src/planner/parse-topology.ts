@@ -3,7 +3,7 @@
  * then the meaning: names unique, every network reference known, ranges valid, address spaces disjoint, the
  * access profile valid. Every problem is reported at once, each with its key path (`clients[1].via.vpn`).
  */
-import { parseDocument } from 'yaml';
+import { parseYaml } from '../text/yaml.js';
 import { z } from 'zod';
 import { IpgateError } from '../errors.js';
 import { parseAddress, parseRange } from '../cidr/parse.js';
@@ -437,13 +437,12 @@ export function validateTopology(value: unknown, source = 'topology'): Topology 
 
 /** Parses YAML (or JSON) topology text and validates it. */
 export function parseTopology(text: string, source = 'topology'): Topology {
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const problems: TopologyProblem[] = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return { path: '', code: 'ERR_TOPOLOGY_YAML', message: `${pos === undefined ? '' : `line ${pos.line}, column ${pos.col}: `}${e.message.split('\n')[0] ?? e.message}` };
-    });
-    throw new TopologyError(source, problems);
+  const result = parseYaml(text);
+  if (!result.ok) {
+    throw new TopologyError(
+      source,
+      result.problems.map((p) => ({ path: '', code: 'ERR_TOPOLOGY_YAML', message: `${p.line === undefined ? '' : `line ${p.line}, column ${p.col ?? '?'}: `}${p.message}` })),
+    );
   }
-  return validateTopology(doc.toJS(), source);
+  return validateTopology(result.value, source);
 }

@@ -7,7 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ProfileCheck } from '../policy/validate.js';
 import { IpgateError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { profileFromJson, profileToJson } from './codec.js';
 import { parseStrictJson } from '../text/strict-json.js';
 import type { StoreSnapshot } from './types.js';
@@ -42,6 +42,7 @@ export function decodeCache(text: string, name: string, file: string, check?: Pr
 
 /** Reads the cache; undefined when the file does not exist. Throws ERR_CACHE_INVALID / ERR_CACHE_READ. */
 export async function readCache(file: string, name: string, check?: ProfileCheck): Promise<StoreSnapshot | undefined> {
+  await removeStaleTempFiles(file);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -55,5 +56,6 @@ export async function readCache(file: string, name: string, check?: ProfileCheck
 
 export async function writeCache(file: string, name: string, snapshot: StoreSnapshot): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
+  await removeStaleTempFiles(file);
   await writeFileAtomic(file, encodeCache(name, snapshot));
 }

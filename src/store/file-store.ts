@@ -10,7 +10,7 @@ import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import type { StoreFormat } from '../config/types.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { decodeProfile, encodeProfile, revisionOf } from './codec.js';
 import type { ProfileStore, StoreEvent, StoreListener, StoreSnapshot } from './types.js';
 
@@ -45,6 +45,7 @@ export class FileStore implements ProfileStore {
   /** Opens the store: reads the file (seeding it when missing) and starts watching its directory. */
   static async open(options: FileStoreOptions): Promise<FileStore> {
     const { file, format } = options;
+    await removeStaleTempFiles(file);
     let text: string;
     try {
       text = await readFile(file, 'utf8');

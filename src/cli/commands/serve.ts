@@ -21,7 +21,8 @@ Options:
   --token-file FILE  file holding the admin bearer token
   --audit-log DEST   audit log: - (standard error, default), off, or a file
 
-Signals: SIGHUP re-reads the profile; SIGTERM/SIGINT stop accepting, drain open connections, exit.
+Signals: SIGHUP re-reads the profile and the admin token file and reopens the audit log file;
+SIGTERM/SIGINT stop accepting, drain open connections, exit.
 Logs are JSON lines on standard error; one ready line per listener is printed on standard output.
 `;
 
@@ -59,6 +60,12 @@ async function configOf(values: NonNullable<ReturnType<typeof parseCommandArgs<t
   );
 }
 
+/** How a listener admits sources, for its start-up line. */
+function listenerMode(enforce: boolean, profileDisabled: boolean): string {
+  if (!enforce) return 'not enforced';
+  return profileDisabled ? 'not restricted: the profile is disabled, every source is allowed' : 'enforced';
+}
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs({ name: 'serve', help: HELP, options: OPTIONS, maxPositionals: 0 }, argv);
   if (parsed === undefined) return 0;
@@ -67,19 +74,25 @@ export async function run(argv: string[]): Promise<number> {
   const gateway = await Gateway.start({ config, log, ...(parsed.values.config === undefined ? {} : { configFile: parsed.values.config }) });
 
   const current = gateway.state.current;
+  const profile = current.compiled.profile;
+  // An empty authorizedIpRanges admits every source (AKS semantics): never announce that as "enforced".
+  const disabled = profile.authorizedIpRanges.length === 0;
   for (const l of gateway.listeners) {
-    process.stdout.write(`ipgate: listener ${l.name} on ${l.address} (${l.enforce ? 'enforced' : 'not enforced'}) -> upstream ${config.upstream.text}\n`);
-    log('info', 'listening', { listener: l.name, address: l.address, enforce: l.enforce, upstream: config.upstream.text });
+    process.stdout.write(`ipgate: listener ${l.name} on ${l.address} (${listenerMode(l.enforce, disabled)}) -> upstream ${config.upstream.text}\n`);
+    log('info', 'listening', { listener: l.name, address: l.address, enforce: l.enforce, restricted: l.enforce && !disabled, upstream: config.upstream.text });
   }
   if (gateway.adminAddress !== undefined) {
     process.stdout.write(`ipgate: admin API on http://${gateway.adminAddress}\n`);
     log('info', 'admin-listening', { address: gateway.adminAddress });
   }
-  const profile = current.compiled.profile;
-  process.stdout.write(
-    `ipgate: ready (profile generation ${current.generation}: ${profile.authorizedIpRanges.length} authorized, ${profile.egressIpRanges.length} egress; store ${gateway.description})\n`,
-  );
-  log('info', 'ready', { generation: current.generation, revision: current.revision, store: gateway.description });
+  const summary = disabled
+    ? `profile generation ${current.generation}: DISABLED, every source is allowed (authorizedIpRanges is empty); ${profile.egressIpRanges.length} egress`
+    : `profile generation ${current.generation}: ${profile.authorizedIpRanges.length} authorized, ${profile.egressIpRanges.length} egress`;
+  process.stdout.write(`ipgate: ready (${summary}; store ${gateway.description})\n`);
+  if (disabled) {
+    log('warn', 'profile-disabled', { generation: current.generation, problem: 'the profile in force has no authorizedIpRanges: every source is allowed' });
+  }
+  log('info', 'ready', { generation: current.generation, revision: current.revision, store: gateway.description, disabled });
 
   return new Promise<number>((resolve) => {
     let stopping = false;
