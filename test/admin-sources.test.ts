@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdminApi, type AdminRequest } from '../src/admin/handler.js';
-import { ProfileState } from '../src/gateway/profile-state.js';
+import { ProfileState } from '../src/runtime/profile-state.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 
 const TOKEN = 'x'.repeat(32);

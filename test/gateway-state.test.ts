@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConnectionTracker, type TrackedConnection } from '../src/gateway/connection-tracker.js';
-import { ProfileState } from '../src/gateway/profile-state.js';
+import { ProfileState } from '../src/runtime/profile-state.js';
 import { compileProfile } from '../src/policy/decide.js';
 
 test('profile state: swaps whole generations, refuses invalid ones, notifies subscribers', () => {

@@ -11,7 +11,7 @@ import { compileProfile, ProfileInvalidError, type CompiledProfile } from '../po
 import type { Profile } from '../policy/profile.js';
 import { validateProfile, type ProfileProblem } from '../policy/validate.js';
 import type { ProfileStore, StoreSnapshot } from '../store/types.js';
-import type { ProfileState } from '../gateway/profile-state.js';
+import type { ProfileState } from '../runtime/profile-state.js';
 import { ApiError } from './api-error.js';
 import { bearerMatches } from './auth.js';
 import { parsePatchBody, parseProfileBody } from './body.js';

@@ -7,7 +7,8 @@
 import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
 import type { NamedProfileInfo, ProfileStore } from '../store/types.js';
-import { ABSENT_REVISION, checkProfileName } from '../store/etcd-keys.js';
+import { ABSENT_REVISION } from '../store/etcd-keys.js';
+import { checkProfileName } from '../policy/profile-name.js';
 import { ApiError } from './api-error.js';
 import { parsePatchBody, parseProfileBody } from './body.js';
 import { applyPatch } from './patch.js';

@@ -3,7 +3,7 @@
  * `file`, `cacheFile` with `etcd`; etcd endpoints are http(s) URLs; the prefix ends with "/"; the profile
  * name is a plain name; client certificate and key come together.
  */
-import { PROFILE_NAME } from '../store/etcd-keys.js';
+import { PROFILE_NAME } from '../policy/profile-name.js';
 import type { ConfigProblem } from './problems.js';
 import type { EtcdStoreConfig } from './types.js';
 

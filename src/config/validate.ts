@@ -10,7 +10,7 @@ import { referenceCheck, type SourceIdentity } from '../sources/profile-check.js
 import { SOURCE_TYPES } from '../sources/types.js';
 import { parseEndpoint, type EndpointOptions } from './address.js';
 import { etcdStoreConfig, storeProblems } from './etcd-config.js';
-import { dataplaneConfig, dataplaneProblems } from '../dataplane/config.js';
+import { dataplaneConfig, dataplaneProblems } from './dataplane.js';
 import { ConfigError, type ConfigProblem } from './problems.js';
 import { zodProblems } from './zod-problems.js';
 import { configSchema, DEFAULT_PROXY_TIMEOUT_MS, KNOWN_KEYS, type RawConfig } from './schema.js';

@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import type { GatewayConfig, HaproxyDataplaneConfig } from '../config/types.js';
 import { formatEndpoint } from '../config/address.js';
 import { IpgateError } from '../errors.js';
-import type { Logger } from '../gateway/log.js';
-import type { ProfileGeneration, ProfileState } from '../gateway/profile-state.js';
+import type { Logger } from '../runtime/log.js';
+import type { ProfileGeneration, ProfileState } from '../runtime/profile-state.js';
+import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
+import type { Registry } from 'prom-client';
+import { registerHaproxyMetrics } from './metrics.js';
 import type { CompiledProfile } from '../policy/decide.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { allowMapEntries, allowMapText, type MapEntry } from './allow-map.js';
@@ -20,12 +23,6 @@ import { HaproxyProcess, checkConfig } from './haproxy-process.js';
 import { parseShowSess, parseShowStat, type FrontendStats } from './haproxy-stats.js';
 import { swapMap } from './map-swap.js';
 import { RuntimeApi } from './runtime-api.js';
-
-export interface DataplaneListener {
-  readonly name: string;
-  readonly address: string;
-  readonly enforce: boolean;
-}
 
 export interface DataplaneCounters {
   applied: number;
@@ -43,8 +40,11 @@ function header(generation: ProfileGeneration): string {
   return `ipgate allow map (written by ipgate; profile revision ${generation.revision})\nformat: RANGE FAMILY (4 or 6)`;
 }
 
-export class HaproxyDataPlane {
-  readonly listeners: DataplaneListener[] = [];
+export class HaproxyDataPlane implements DataPlane {
+  readonly listeners: BoundListener[] = [];
+  /** HAProxy counts its own sessions (ipgate_haproxy_current_sessions); none pass through ipgate. */
+  readonly openConnections = 0;
+  private unsubscribe: (() => void) | undefined;
   readonly counters: DataplaneCounters = { applied: 0, applyFailures: 0, revoked: 0, mapEntries: 0 };
   private up = false;
   private stopped = false;
@@ -72,6 +72,7 @@ export class HaproxyDataPlane {
       await plane.applyGeneration(state.current);
       plane.up = true;
       plane.startProbe();
+      plane.follow();
       return plane;
     }
     const dir = dataplane.stateDir;
@@ -135,6 +136,7 @@ export class HaproxyDataPlane {
     plane.up = true;
     for (const l of config.listeners) plane.listeners.push({ name: l.name, address: formatEndpoint(l.address.host, l.address.port), enforce: l.enforce });
     plane.startProbe();
+    plane.follow();
     return plane;
   }
 
@@ -308,13 +310,30 @@ export class HaproxyDataPlane {
     this.probeTimer.unref();
   }
 
-  async stop(): Promise<void> {
+  /** Follows the profile state: every new generation is queued for HAProxy. */
+  private follow(): void {
+    this.unsubscribe = this.state.subscribe(() => {
+      void this.apply().catch(() => undefined);
+    });
+  }
+
+  /** Nothing of HAProxy's is re-read on SIGHUP (its config is ipgate's own, or someone else's in attach mode). */
+  reload(): void {}
+
+  registerMetrics(registry: Registry): void {
+    registerHaproxyMetrics(registry, this);
+  }
+
+  /** Stops following the profile and, in managed mode, stops HAProxy (its open sessions end with it). */
+  async stop(): Promise<{ drained: boolean; closed: number }> {
+    this.unsubscribe?.();
     this.stopped = true;
     this.up = false;
     if (this.probeTimer !== undefined) clearInterval(this.probeTimer);
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     await this.chain.catch(() => undefined);
     await this.process?.stop();
+    return { drained: true, closed: 0 };
   }
 }
 

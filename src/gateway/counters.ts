@@ -12,16 +12,6 @@ export interface ListenerCounters {
   upstreamErrors: number;
 }
 
-export interface GatewayCounters {
-  readonly listeners: Map<string, ListenerCounters>;
-  reloads: number;
-  reloadFailures: number;
-}
-
 export function newListenerCounters(): ListenerCounters {
   return { allowed: 0, refused: 0, revoked: 0, active: 0, proxyMalformed: 0, proxyTimeout: 0, upstreamErrors: 0 };
-}
-
-export function newGatewayCounters(): GatewayCounters {
-  return { listeners: new Map(), reloads: 0, reloadFailures: 0 };
 }

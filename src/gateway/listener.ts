@@ -10,7 +10,7 @@ import type { ListenerConfig } from '../config/types.js';
 import type { AuditLog } from './audit-log.js';
 import type { ConnectionTracker, TrackedConnection } from './connection-tracker.js';
 import type { ListenerCounters } from './counters.js';
-import type { ProfileState } from './profile-state.js';
+import type { ProfileState } from '../runtime/profile-state.js';
 import { installEarlyRefusal } from './early-refusal.js';
 import { parseProxyHeader } from './proxy-protocol.js';
 

@@ -1,13 +1,10 @@
-/** Prometheus metrics (prom-client), read from the gateway's counters and profile state at scrape time. */
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { GatewayCounters, ListenerCounters } from './counters.js';
-import type { ProfileState } from './profile-state.js';
+/** Prometheus metrics of the Node listeners' connections, read from their counters at scrape time. */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ListenerCounters } from './counters.js';
 
-export function createMetrics(counters: GatewayCounters, state: ProfileState): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'ipgate_' });
+export function registerConnectionMetrics(registry: Registry, listeners: ReadonlyMap<string, ListenerCounters>): void {
   const perListener = (set: (name: string, c: ListenerCounters) => void): void => {
-    for (const [name, c] of counters.listeners) set(name, c);
+    for (const [name, c] of listeners) set(name, c);
   };
 
   new Counter({
@@ -65,42 +62,4 @@ export function createMetrics(counters: GatewayCounters, state: ProfileState): R
       perListener((listener, c) => this.inc({ listener }, c.upstreamErrors));
     },
   });
-  new Gauge({
-    name: 'ipgate_profile_entries',
-    help: 'Entries of the profile in force, by list.',
-    labelNames: ['list'] as const,
-    registers: [registry],
-    collect() {
-      const profile = state.current.compiled.profile;
-      this.set({ list: 'authorized' }, profile.authorizedIpRanges.length);
-      this.set({ list: 'egress' }, profile.egressIpRanges.length);
-    },
-  });
-  new Gauge({
-    name: 'ipgate_profile_generation',
-    help: 'Generation of the profile in force (1 at start, +1 per change).',
-    registers: [registry],
-    collect() {
-      this.set(state.current.generation);
-    },
-  });
-  new Counter({
-    name: 'ipgate_profile_reloads_total',
-    help: 'Profile changes put in force (admin API, store file edits, SIGHUP).',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(counters.reloads);
-    },
-  });
-  new Counter({
-    name: 'ipgate_profile_reload_failures_total',
-    help: 'Profile or config changes refused because they did not parse or validate (the last good profile stayed).',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(counters.reloadFailures);
-    },
-  });
-  return registry;
 }

@@ -5,24 +5,14 @@
  * (and every later write), so a config's seed is written only into a key space that never held the profile,
  * and a deleted profile key is reported instead of being re-created from the seed.
  */
-import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
-
-/** A profile name: 1-63 letters, digits, "_", "." or "-", starting with a letter or digit. */
-export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+import { checkProfileName, PROFILE_NAME } from '../policy/profile-name.js';
 
 /** The profile an instance enforces when it has nothing good to go on: only egress addresses, and none given. */
 export const REFUSE_EVERYONE: Profile = Object.freeze({ authorizedIpRanges: Object.freeze(['0.0.0.0/32']), egressIpRanges: Object.freeze([]) });
 
 /** The revision reported while the key does not exist: a write with this ETag creates it. */
 export const ABSENT_REVISION = '0';
-
-export function checkProfileName(name: string, input = name): string {
-  if (!PROFILE_NAME.test(name)) {
-    throw new IpgateError('ERR_PROFILE_NAME', `Profile name "${name}" is not valid: use 1-63 letters, digits, "_", "." or "-"`, { input, suggestion: 'default' });
-  }
-  return name;
-}
 
 export function profilesPrefix(prefix: string): string {
   return `${prefix}profiles/`;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { IpgateError } from '../../errors.js';
-import { checkProfileName } from '../../store/etcd-keys.js';
+import { checkProfileName } from '../../policy/profile-name.js';
 import { parseCommandArgs, type CommandSpec } from '../args.js';
 import { adminRequest, profileOf, profilePath, resolveTarget, unexpectedAnswer, type ServerTarget } from '../client.js';
 import { writeJson } from '../output.js';

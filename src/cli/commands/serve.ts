@@ -3,8 +3,8 @@ import { parseCommandArgs } from '../args.js';
 import { configFromFlags, loadConfigFile } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/types.js';
 import { IpgateError } from '../../errors.js';
-import { Gateway } from '../../gateway/gateway.js';
-import { jsonLogger } from '../../gateway/log.js';
+import { IpgateServer } from '../../server/server.js';
+import { jsonLogger } from '../../runtime/log.js';
 
 const HELP = `Usage: ipgate serve --config FILE
        ipgate serve --listen ADDR --upstream ADDR --ranges FILE [--admin ADDR --token-file FILE]
@@ -71,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed === undefined) return 0;
   const config = await configOf(parsed.values);
   const log = jsonLogger();
-  const gateway = await Gateway.start({ config, log, ...(parsed.values.config === undefined ? {} : { configFile: parsed.values.config }) });
+  const gateway = await IpgateServer.start({ config, log, ...(parsed.values.config === undefined ? {} : { configFile: parsed.values.config }) });
 
   const current = gateway.state.current;
   const profile = current.compiled.profile;

@@ -1,7 +1,7 @@
 /** The `dataplane` section of the config: value checks (with key paths) and the validated form. Pure. */
 import { isAbsolute, resolve } from 'node:path';
-import type { ConfigProblem } from '../config/problems.js';
-import type { HaproxyDataplaneConfig } from '../config/types.js';
+import type { ConfigProblem } from './problems.js';
+import type { HaproxyDataplaneConfig } from './types.js';
 
 function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

@@ -17,12 +17,12 @@ import { profileCheckFor, referenceCheck } from '../sources/profile-check.js';
 import { parseReference } from '../sources/reference.js';
 import type { SourceConfig } from '../sources/schema.js';
 import { SourceSync, type SourceStatus, type SyncReport } from '../sources/sync.js';
-import type { GatewayCounters } from './counters.js';
-import type { Logger } from './log.js';
+import type { ReloadCounters } from '../runtime/reload-counters.js';
+import type { Logger } from '../runtime/log.js';
 import type { AdminSources } from '../admin/sources-api.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { StoreSnapshot } from '../store/types.js';
-import { ProfileState, type Compiled, type PrefixOrigin } from './profile-state.js';
+import { ProfileState, type Compiled, type PrefixOrigin } from '../runtime/profile-state.js';
 
 export interface SourcesBindingOptions {
   readonly sources: readonly SourceConfig[];
@@ -95,7 +95,7 @@ export class SourcesBinding {
   readonly check: ProfileCheck;
   readonly reference: ReferenceCheck;
   private state: ProfileState | undefined;
-  private counters: GatewayCounters | undefined;
+  private counters: ReloadCounters | undefined;
   /** True while the refusal (nothing allowed) is in force because the profile never expanded. */
   private refusing = false;
 
@@ -186,7 +186,7 @@ export class SourcesBinding {
   }
 
   /** Connects to the profile state: recompiles when a sync changes a selection. */
-  attach(state: ProfileState, counters: GatewayCounters): void {
+  attach(state: ProfileState, counters: ReloadCounters): void {
     this.state = state;
     this.counters = counters;
     state.subscribe(() => {

@@ -1,0 +1,17 @@
+/** Opens the store the config names: etcd, a file, or (neither) the config's profile held in memory. */
+import type { GatewayConfig } from '../config/types.js';
+import { IpgateError } from '../errors.js';
+import type { ProfileCheck } from '../policy/validate.js';
+import { EtcdStore } from '../store/etcd-store.js';
+import { FileStore } from '../store/file-store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { ProfileStore } from '../store/types.js';
+
+export async function openStore(config: GatewayConfig, check?: ProfileCheck): Promise<ProfileStore> {
+  const seed = config.profile === undefined ? {} : { seed: config.profile };
+  const checked = check === undefined ? {} : { check };
+  if (config.etcd !== undefined) return EtcdStore.open({ ...config.etcd, ...seed, ...checked });
+  if (config.store !== undefined) return FileStore.open({ file: config.store.file, format: config.store.format, ...seed, ...checked });
+  if (config.profile === undefined) throw new IpgateError('ERR_CONFIG_INVALID', 'No profile and no store configured');
+  return new MemoryStore(config.profile, check);
+}

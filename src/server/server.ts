@@ -1,0 +1,207 @@
+/**
+ * The running process, assembled: store -> profile state -> data plane (ipgate's own listeners or HAProxy)
+ * (+ range sources, + admin API). Applies profile changes as they come, reloads on demand (SIGHUP) and shuts
+ * down gracefully. This is the one place that creates the parts and connects them.
+ */
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AdminApi } from '../admin/handler.js';
+import { AdminServer } from '../admin/server.js';
+import { formatEndpoint } from '../config/address.js';
+import { loadConfigFile } from '../config/load.js';
+import type { GatewayConfig } from '../config/types.js';
+import { HaproxyDataPlane } from '../dataplane/haproxy-dataplane.js';
+import { IpgateError } from '../errors.js';
+import { NodeDataPlane } from '../gateway/node-dataplane.js';
+import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
+import type { Logger } from '../runtime/log.js';
+import { registerProfileMetrics } from '../runtime/profile-metrics.js';
+import { ProfileState } from '../runtime/profile-state.js';
+import { newReloadCounters, type ReloadCounters } from '../runtime/reload-counters.js';
+import { registerStoreMetrics } from '../store/store-metrics.js';
+import type { ProfileStore, StoreEvent } from '../store/types.js';
+import { AdminToken } from './admin-token.js';
+import { openStore } from './open-store.js';
+import { startSources, type SourcesBinding } from './sources-binding.js';
+import { registerSourceMetrics } from './sources-metrics.js';
+
+export type { BoundListener };
+
+export interface ServerOptions {
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+  /** The config file, re-read on reload (absent in the command-line form). */
+  readonly configFile?: string;
+}
+
+function startDataPlane(config: GatewayConfig, state: ProfileState, log: Logger): Promise<DataPlane> {
+  if (config.dataplane !== undefined) return HaproxyDataPlane.start(config, config.dataplane, state, log);
+  return NodeDataPlane.start(config, state, log);
+}
+
+export class IpgateServer {
+  adminAddress: string | undefined;
+  readonly counters: ReloadCounters = newReloadCounters();
+  private dataplane: DataPlane | undefined;
+  private admin: AdminServer | undefined;
+  private token: AdminToken | undefined;
+  private ready = false;
+  private stopping = false;
+
+  private constructor(
+    private readonly options: ServerOptions,
+    private readonly store: ProfileStore,
+    readonly state: ProfileState,
+    private readonly sources?: SourcesBinding,
+  ) {}
+
+  static async start(options: ServerOptions): Promise<IpgateServer> {
+    const { config, log } = options;
+    const token = config.admin === undefined ? undefined : AdminToken.read(config.admin.tokenFile, log);
+    const sources = await startSources(config, log);
+    let store: ProfileStore;
+    try {
+      store = await openStore(config, sources?.check);
+    } catch (error) {
+      sources?.stop();
+      throw error;
+    }
+    let server: IpgateServer;
+    try {
+      server = new IpgateServer(options, store, sources?.stateFor(store.get()) ?? new ProfileState(store.get()), sources);
+    } catch (error) {
+      sources?.stop();
+      await store.close();
+      throw error;
+    }
+    server.token = token;
+    sources?.attach(server.state, server.counters);
+    store.watch((event) => server.onStoreEvent(event));
+    if (sources?.refusingAll !== true) store.enforced?.(server.state.stored);
+    server.state.subscribe((current) => {
+      if (server.state.stored.revision === current.revision) store.enforced?.(server.state.stored);
+      const profile = current.compiled.profile;
+      log('info', 'profile-applied', {
+        generation: current.generation,
+        revision: current.revision,
+        authorized: profile.authorizedIpRanges.length,
+        egress: profile.egressIpRanges.length,
+      });
+      if (profile.authorizedIpRanges.length === 0) {
+        log('warn', 'profile-disabled', { generation: current.generation, problem: 'the profile in force has no authorizedIpRanges: every source is allowed' });
+      }
+    });
+    try {
+      server.dataplane = await startDataPlane(config, server.state, log);
+      if (config.admin !== undefined && token !== undefined) await server.startAdmin(config.admin, token);
+    } catch (error) {
+      await server.stop(0);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+        throw new IpgateError('ERR_LISTEN', `Cannot listen: ${(error as Error).message}`);
+      }
+      throw error;
+    }
+    server.ready = true;
+    return server;
+  }
+
+  private async startAdmin(admin: NonNullable<GatewayConfig['admin']>, token: AdminToken): Promise<void> {
+    const dataplane = this.dataplane;
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'ipgate_' });
+    registerProfileMetrics(registry, this.state, this.counters);
+    registerStoreMetrics(registry, this.store);
+    dataplane?.registerMetrics(registry);
+    if (this.sources !== undefined) registerSourceMetrics(registry, this.sources);
+    const api = new AdminApi({
+      store: this.store,
+      state: this.state,
+      // Read at each request, so a token put in force by SIGHUP applies at once.
+      get token() {
+        return token.current;
+      },
+      metrics: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
+      ready: () => this.ready && (this.dataplane?.healthy ?? false),
+      ...(dataplane === undefined ? {} : { settled: () => dataplane.settled() }),
+      ...(this.sources === undefined ? {} : { sources: this.sources.admin() }),
+    });
+    this.admin = new AdminServer(api, admin);
+    const bound = await this.admin.listen(admin.address);
+    this.adminAddress = formatEndpoint(bound.address, bound.port);
+  }
+
+  /** The listeners as bound (the real port when 0 was configured). */
+  get listeners(): readonly BoundListener[] {
+    return this.dataplane?.listeners ?? [];
+  }
+
+  get description(): string {
+    return this.store.description;
+  }
+
+  private onStoreEvent(event: StoreEvent): void {
+    const { log } = this.options;
+    if (event.kind === 'health') {
+      const fields = { store: this.store.description, kept: this.state.current.revision, ...(event.health.detail === undefined ? {} : { detail: event.health.detail }) };
+      log(event.health.up ? 'info' : 'error', event.health.up ? 'store-up' : 'store-degraded', fields);
+      return;
+    }
+    if (event.kind === 'warning') {
+      log('warn', 'store-warning', { code: event.error.code, problem: event.error.message });
+      return;
+    }
+    if (event.kind === 'rejected') {
+      this.counters.reloadFailures++;
+      log('error', 'profile-rejected', { code: event.error.code, path: this.store.description, problem: event.error.message, kept: this.state.current.revision });
+      return;
+    }
+    try {
+      const before = this.state.current.generation;
+      if (this.state.swap(event.snapshot).generation !== before) this.counters.reloads++;
+    } catch (error) {
+      this.counters.reloadFailures++;
+      const e = error instanceof IpgateError ? error : new IpgateError('ERR_PROFILE_INVALID', String(error));
+      log('error', 'profile-rejected', { code: e.code, path: this.store.description, problem: e.message, kept: this.state.current.revision });
+    }
+  }
+
+  /**
+   * SIGHUP: re-read the admin token, reopen the data plane's files, and re-read the store; without a store,
+   * re-read the config file's profile. A file that does not parse or validate is refused and the last good
+   * profile stays.
+   */
+  async reload(): Promise<void> {
+    const { log, configFile } = this.options;
+    log('info', 'reload', { store: this.store.description });
+    this.token?.reload();
+    this.dataplane?.reload();
+    if (this.options.config.store === undefined && this.options.config.etcd === undefined && configFile !== undefined) {
+      try {
+        const config = await loadConfigFile(configFile);
+        if (config.profile !== undefined) await this.store.compareAndSwap(this.store.get().revision, config.profile);
+      } catch (error) {
+        this.counters.reloadFailures++;
+        const e = error instanceof IpgateError ? error : new IpgateError('ERR_CONFIG_READ', String(error));
+        log('error', 'config-rejected', { code: e.code, path: configFile, problem: e.message, kept: this.state.current.revision });
+      }
+      return;
+    }
+    await this.store.refresh();
+  }
+
+  /** Stops accepting, waits up to `drainTimeoutMs` for open connections, then closes the rest. */
+  async stop(drainTimeoutMs: number): Promise<{ drained: boolean; closed: number }> {
+    if (this.stopping) return { drained: true, closed: 0 };
+    this.stopping = true;
+    this.ready = false;
+    const result = (await this.dataplane?.stop(drainTimeoutMs)) ?? { drained: true, closed: 0 };
+    await this.admin?.close();
+    this.sources?.stop();
+    await this.store.close();
+    return result;
+  }
+
+  get openConnections(): number {
+    return this.dataplane?.openConnections ?? 0;
+  }
+}
