@@ -14,6 +14,17 @@ export default tseslint.config(
     },
   },
   {
+    // No hidden module state in the product: state lives in objects their owner creates and hands on.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "Program > VariableDeclaration[kind='let']", message: 'No module-level mutable state: keep it in an object its owner creates.' },
+        { selector: "Program > VariableDeclaration[kind='var']", message: 'No module-level mutable state: keep it in an object its owner creates.' },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

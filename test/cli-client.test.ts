@@ -190,7 +190,7 @@ describe('ipgate ranges (server mode)', () => {
     assert.deepEqual(p.egressIpRanges, ['20.50.1.7/32']);
     const missing = await cli(['ranges', 'remove', '--egress', '20.50.1.9/32', ...auth]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /ERR_NOT_FOUND/);
+    assert.match(missing.stderr, /ERR_ENTRY_NOT_FOUND/, 'the same verdict as removing an authorized entry');
   });
 
   it('disable empties the authorized ranges: everyone may connect', async () => {

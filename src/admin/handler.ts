@@ -5,11 +5,12 @@
  * instance is applied again on the fresh profile.
  */
 import { parseAddress } from '../cidr/parse.js';
-import { formatAddress } from '../cidr/format.js';
+import { formatAddress, socketAddress } from '../cidr/format.js';
 import { IpgateError } from '../errors.js';
-import { compileProfile, ProfileInvalidError, type CompiledProfile } from '../policy/decide.js';
+import { ProfileInvalidError, type CompiledProfile } from '../policy/decide.js';
+import { ProfileCache } from '../policy/profile-cache.js';
 import type { Profile } from '../policy/profile.js';
-import { validateProfile, type ProfileProblem } from '../policy/validate.js';
+import type { ProfileProblem } from '../policy/validate.js';
 import type { ProfileStore, StoreSnapshot } from '../store/types.js';
 import type { ProfileState } from '../runtime/profile-state.js';
 import { ApiError } from './api-error.js';
@@ -51,6 +52,8 @@ export interface AdminDeps {
   readonly settled?: () => Promise<void>;
   /** Range sources, when configured: references in the profile, explain's reference/source, /v1/sources. */
   readonly sources?: AdminSources;
+  /** Validates and compiles profiles (shared with the store and the profile state; default: its own). */
+  readonly profiles?: ProfileCache;
 }
 
 /** The query parameters of profile writes (PUT/PATCH). */
@@ -60,9 +63,6 @@ export function etagOf(revision: string): string {
   return `"${revision}"`;
 }
 
-function plain(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
 
 function verdictBody(compiled: CompiledProfile, address: string): Record<string, unknown> {
   const canonical = formatAddress(parseAddress(address));
@@ -73,7 +73,11 @@ function verdictBody(compiled: CompiledProfile, address: string): Record<string,
 export class AdminApi {
   private readonly writes = new WriteQueue();
 
-  constructor(private readonly deps: AdminDeps) {}
+  private readonly profiles: ProfileCache;
+
+  constructor(private readonly deps: AdminDeps) {
+    this.profiles = deps.profiles ?? new ProfileCache();
+  }
 
   async handle(request: AdminRequest): Promise<AdminResponse> {
     try {
@@ -154,7 +158,7 @@ export class AdminApi {
       }
       case '/v1/whoami':
         allow(['GET']);
-        return json(200, this.explain(plain(request.remoteAddress)));
+        return json(200, this.explain(socketAddress(request.remoteAddress)));
       case '/v1/sources':
         allow(['GET']);
         return json(200, await sourcesRoute(path, method, this.deps.sources));
@@ -191,7 +195,7 @@ export class AdminApi {
   }
 
   private compileChecked(profile: Profile): CompiledProfile {
-    const result = validateProfile(profile, { target: 'ipgate', reference: this.deps.sources?.reference ?? NO_SOURCES });
+    const result = this.profiles.validate(profile, { target: 'ipgate', reference: this.deps.sources?.reference ?? NO_SOURCES });
     if (result.valid && this.deps.sources !== undefined) {
       try {
         return this.deps.sources.compile(profile);
@@ -201,7 +205,7 @@ export class AdminApi {
       }
     }
     if (!result.valid) throw this.invalid(result.problems);
-    return compileProfile(profile);
+    return this.profiles.compile(profile);
   }
 
   private invalid(problems: readonly ProfileProblem[]): ApiError {
@@ -259,7 +263,7 @@ export class AdminApi {
     }
     const compiled = this.compileChecked(next);
     this.checkIfMatch(request.ifMatch, snapshot);
-    checkLockout(this.deps.state.current.compiled, compiled, plain(request.remoteAddress), force);
+    checkLockout(this.deps.state.current.compiled, compiled, socketAddress(request.remoteAddress), force);
     if (dryRun) {
       return json(200, { dryRun: true, profile: next, added, removed }, { etag: etagOf(snapshot.revision) });
     }

@@ -38,3 +38,12 @@ export function formatRange(range: Range): string {
   const addr = range.family === 4 ? formatIpv4(range.network) : formatIpv6(range.network);
   return `${addr}/${range.prefix}`;
 }
+
+/**
+ * The address a socket reports, as ipgate judges and logs it: a dual-stack socket's IPv4 client
+ * (`::ffff:192.0.2.1`) as `192.0.2.1`, every other address unchanged. Text in, text out, for the connection
+ * path (the same rule as parseAddress, which reads any IPv4-mapped spelling as IPv4).
+ */
+export function socketAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}

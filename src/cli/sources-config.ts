@@ -11,6 +11,7 @@ import { IpgateError } from '../errors.js';
 import { decodeProfile } from '../store/codec.js';
 import { profileCheckFor } from '../sources/profile-check.js';
 import type { SourcesConfig } from '../sources/resolve.js';
+import { describeFileError } from '../fs/file-error.js';
 
 export async function loadSourcesConfig(path: string): Promise<SourcesConfig> {
   const config = await loadProfileConfigFile(path);
@@ -24,7 +25,7 @@ export async function loadSourcesConfig(path: string): Promise<SourcesConfig> {
       text = await readFile(config.store.file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || profile === undefined) {
-        throw new IpgateError('ERR_STORE_READ', `Cannot read the store file "${config.store.file}" of ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+        throw new IpgateError('ERR_STORE_READ', `Cannot read the store file "${config.store.file}" of ${path}: ${describeFileError(error)}`, {
           input: config.store.file,
         });
       }

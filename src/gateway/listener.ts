@@ -5,6 +5,7 @@
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { compileMatcher, type Matcher } from '../cidr/matcher.js';
+import { socketAddress } from '../cidr/format.js';
 import type { Endpoint } from '../config/address.js';
 import type { ListenerConfig } from '../config/types.js';
 import type { AuditLog } from './audit-log.js';
@@ -37,10 +38,6 @@ interface Judgement {
 
 const NOT_ENFORCED: Judgement = { allowed: true, reason: 'not-enforced' };
 
-/** `::ffff:192.0.2.1` (a dual-stack socket's IPv4 client) as `192.0.2.1`. */
-function plainAddress(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
 
 export class GatewayListener {
   readonly name: string;
@@ -80,10 +77,10 @@ export class GatewayListener {
       return;
     }
     if (this.trusted !== undefined && this.trusted.has(peer)) {
-      this.awaitProxyHeader(socket, plainAddress(peer));
+      this.awaitProxyHeader(socket, socketAddress(peer));
       return;
     }
-    this.judge(socket, plainAddress(peer), undefined);
+    this.judge(socket, socketAddress(peer), undefined);
   }
 
   /**
@@ -92,7 +89,7 @@ export class GatewayListener {
    */
   private refuseEarly(peer: string): boolean {
     if (this.trusted !== undefined && this.trusted.has(peer)) return false;
-    const source = plainAddress(peer);
+    const source = socketAddress(peer);
     const verdict = this.decide(source);
     if (verdict.allowed) return false;
     this.deps.counters.refused++;
@@ -151,7 +148,7 @@ export class GatewayListener {
       socket.off('data', onData);
       socket.pause();
       const source = result.header.command === 'proxy' && result.header.source !== undefined ? result.header.source.address : peer;
-      this.judge(socket, plainAddress(source), received.subarray(result.length));
+      this.judge(socket, socketAddress(source), received.subarray(result.length));
     };
     socket.on('data', onData);
     socket.resume();

@@ -8,7 +8,7 @@ import { parseAddress } from '../cidr/parse.js';
 import type { Address, Range } from '../cidr/types.js';
 import { IpgateError } from '../errors.js';
 import type { Profile, Verdict } from './profile.js';
-import { analyzeProfile, isEgressOnlySentinel, type ParsedEntry, type ProfileProblem } from './validate.js';
+import { analyzeProfile, isEgressOnlySentinel, type ParsedEntry, type ProfileAnalysis, type ProfileProblem } from './validate.js';
 
 /** One entry of a compiled profile: the text as written and the range it denotes. */
 export interface CompiledEntry {
@@ -73,36 +73,9 @@ function rangesOf(parsed: readonly ParsedEntry[]): readonly CompiledEntry[] {
  * Compiles a profile once into a decision function. Throws IpgateError (ERR_PROFILE_INVALID, with a
  * `problems` array) listing every problem when the profile is invalid (validateProfile with target ipgate).
  * The most specific matching entry of either list decides (on equal ranges, the authorized entry).
+ * `analysis`, when given, is the profile's analysis with target ipgate (so its entries are not parsed again).
  */
-export function compileProfile(profile: Profile): CompiledProfile {
-  const previous = lastCompiled;
-  if (previous !== undefined && sameLists(previous.profile, profile)) return previous;
-  lastCompiled = compileUncached(profile);
-  return lastCompiled;
-}
-
-/** Whether `b` (any value, as a profile may come from JSON) has the lists of `a`, entry by entry. */
-function sameLists(a: Profile, b: Profile): boolean {
-  const other = b as unknown as { authorizedIpRanges?: unknown; egressIpRanges?: unknown } | null;
-  if (other === null || typeof other !== 'object' || !Array.isArray(other.authorizedIpRanges) || !Array.isArray(other.egressIpRanges)) return false;
-  return sameList(a.authorizedIpRanges, other.authorizedIpRanges) && sameList(a.egressIpRanges, other.egressIpRanges);
-}
-
-function sameList(a: readonly string[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/**
- * The last profile compiled. A compiled profile is immutable and depends only on the two lists (its own
- * frozen copies are compared), and one change is compiled several times in a row (admin API, gateway), so
- * equal lists get the same compiled profile.
- */
-let lastCompiled: CompiledProfile | undefined;
-
-function compileUncached(profile: Profile): CompiledProfile {
-  const analysis = analyzeProfile(profile, { target: 'ipgate' });
+export function compileProfile(profile: Profile, analysis: ProfileAnalysis = analyzeProfile(profile, { target: 'ipgate' })): CompiledProfile {
   if (!analysis.result.valid) throw new ProfileInvalidError(analysis.result.problems);
   const authorizedRanges = rangesOf(analysis.authorized);
   const egressRanges = rangesOf(analysis.egress);

@@ -26,3 +26,19 @@ export interface Verdict {
 
 /** The sentinel that means "only the egress addresses" (AKS). */
 export const EGRESS_ONLY = '0.0.0.0/32';
+
+/**
+ * Whether `b` has the lists of `a`, entry by entry. `b` may be any value (a profile read from JSON), so a
+ * malformed one compares unequal instead of throwing.
+ */
+export function sameLists(a: Profile, b: Profile): boolean {
+  const other = b as unknown as { authorizedIpRanges?: unknown; egressIpRanges?: unknown } | null;
+  if (other === null || typeof other !== 'object' || !Array.isArray(other.authorizedIpRanges) || !Array.isArray(other.egressIpRanges)) return false;
+  return sameList(a.authorizedIpRanges, other.authorizedIpRanges) && sameList(a.egressIpRanges, other.egressIpRanges);
+}
+
+function sameList(a: readonly string[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

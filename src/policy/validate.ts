@@ -274,20 +274,6 @@ export function validateProfile(profile: Profile, options: ValidateOptions = {})
   return analyzeProfile(profile, options).result;
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/**
- * The last analysis whose entries all parsed as ranges, with copies of the lists it judged. Such a result
- * depends only on the lists and the target (`reference` is asked about non-ranges only), and the same
- * profile is usually judged several times in a row (admin API, store, gateway), so it is reused when the
- * lists are equal entry by entry.
- */
-let last: { authorized: readonly string[]; egress: readonly string[]; target: ValidationTarget; vnet: boolean; analysis: ProfileAnalysis } | undefined;
-
 /** validateProfile, also giving the parsed entries, so a caller that goes on to compile parses nothing twice. */
 export function analyzeProfile(profile: Profile, options: ValidateOptions = {}): ProfileAnalysis {
   const target = options.target ?? 'ipgate';
@@ -296,19 +282,7 @@ export function analyzeProfile(profile: Profile, options: ValidateOptions = {}):
   }
   const shape = ruleListShape(profile);
   if (shape.length > 0) return { result: { valid: false, problems: shape }, authorized: [], egress: [] };
-  const vnet = options.vnetIntegration === true;
-  if (last !== undefined && last.target === target && last.vnet === vnet
-    && sameList(last.authorized, profile.authorizedIpRanges) && sameList(last.egress, profile.egressIpRanges)) {
-    const { result, authorized, egress } = last.analysis;
-    return { result: { valid: result.valid, problems: [...result.problems] }, authorized, egress };
-  }
-  const analysis = analyzeUncached(profile, target, options);
-  const onlyRanges = (list: readonly ParsedEntry[]): boolean => list.every((e) => e.kind === 'range');
-  if (onlyRanges(analysis.authorized) && onlyRanges(analysis.egress)) {
-    for (const p of analysis.result.problems) Object.freeze(p);
-    last = { authorized: [...profile.authorizedIpRanges], egress: [...profile.egressIpRanges], target, vnet, analysis };
-  }
-  return { result: { valid: analysis.result.valid, problems: [...analysis.result.problems] }, authorized: analysis.authorized, egress: analysis.egress };
+  return analyzeUncached(profile, target, options);
 }
 
 function pushAll<T>(into: T[], items: readonly T[]): void {

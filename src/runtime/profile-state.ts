@@ -3,7 +3,7 @@
  * judged by one whole profile, never half of one. Subscribers hear about each new generation.
  */
 import { compileProfile, type CompiledProfile } from '../policy/decide.js';
-import type { Profile } from '../policy/profile.js';
+import { sameLists, type Profile } from '../policy/profile.js';
 import type { StoreSnapshot } from '../store/types.js';
 
 /** Where a prefix of the compiled profile came from, when a reference into a range source admitted it. */
@@ -25,10 +25,6 @@ export type ProfileCompiler = (profile: Profile) => Compiled;
 
 const plainCompiler: ProfileCompiler = (profile) => ({ compiled: compileProfile(profile) });
 
-function sameLists(a: Profile, b: Profile): boolean {
-  const eq = (x: readonly string[], y: readonly string[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
-  return eq(a.authorizedIpRanges, b.authorizedIpRanges) && eq(a.egressIpRanges, b.egressIpRanges);
-}
 
 export interface ProfileGeneration {
   readonly compiled: CompiledProfile;

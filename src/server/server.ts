@@ -11,6 +11,7 @@ import { loadConfigFile } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
 import { HaproxyDataPlane } from '../dataplane/haproxy-dataplane.js';
 import { IpgateError } from '../errors.js';
+import { ProfileCache } from '../policy/profile-cache.js';
 import { NodeDataPlane } from '../gateway/node-dataplane.js';
 import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
 import type { Logger } from '../runtime/log.js';
@@ -51,23 +52,27 @@ export class IpgateServer {
     private readonly options: ServerOptions,
     private readonly store: ProfileStore,
     readonly state: ProfileState,
+    private readonly profiles: ProfileCache,
     private readonly sources?: SourcesBinding,
   ) {}
 
   static async start(options: ServerOptions): Promise<IpgateServer> {
     const { config, log } = options;
     const token = config.admin === undefined ? undefined : AdminToken.read(config.admin.tokenFile, log);
-    const sources = await startSources(config, log);
+    // One change is validated and compiled by the admin API, the store and the state in turn: shared memory.
+    const profiles = new ProfileCache();
+    const sources = await startSources(config, log, profiles);
     let store: ProfileStore;
     try {
-      store = await openStore(config, sources?.check);
+      store = await openStore(config, sources?.check ?? ((profile) => profiles.validate(profile, { target: 'ipgate' })));
     } catch (error) {
       sources?.stop();
       throw error;
     }
     let server: IpgateServer;
     try {
-      server = new IpgateServer(options, store, sources?.stateFor(store.get()) ?? new ProfileState(store.get()), sources);
+      const state = sources?.stateFor(store.get()) ?? new ProfileState(store.get(), (profile) => ({ compiled: profiles.compile(profile) }));
+      server = new IpgateServer(options, store, state, profiles, sources);
     } catch (error) {
       sources?.stop();
       await store.close();
@@ -124,6 +129,7 @@ export class IpgateServer {
       ready: () => this.ready && (this.dataplane?.healthy ?? false),
       ...(dataplane === undefined ? {} : { settled: () => dataplane.settled() }),
       ...(this.sources === undefined ? {} : { sources: this.sources.admin() }),
+      profiles: this.profiles,
     });
     this.admin = new AdminServer(api, admin);
     const bound = await this.admin.listen(admin.address);

@@ -9,7 +9,8 @@
 import { parseAddress } from '../cidr/parse.js';
 import type { Address } from '../cidr/types.js';
 import { IpgateError } from '../errors.js';
-import { compileProfile, ProfileInvalidError, type CompiledProfile } from '../policy/decide.js';
+import { ProfileInvalidError, type CompiledProfile } from '../policy/decide.js';
+import type { ProfileCache } from '../policy/profile-cache.js';
 import { EGRESS_ONLY, type Profile, type Verdict } from '../policy/profile.js';
 import type { ProfileCheck, ReferenceCheck } from '../policy/validate.js';
 import { expandProfile, toConcreteProfile } from '../sources/expand.js';
@@ -28,6 +29,8 @@ export interface SourcesBindingOptions {
   readonly sources: readonly SourceConfig[];
   readonly cacheDir: string;
   readonly log: Logger;
+  /** Compiles the expanded profiles (shared with the rest of the process). */
+  readonly profiles: ProfileCache;
   /** How long start() waits for the first sync before going on with what the cache holds. */
   readonly initialWaitMs?: number;
   readonly timeoutMs?: number;
@@ -135,7 +138,7 @@ export class SourcesBinding {
   readonly compile = (profile: Profile): Compiled => {
     const expanded = expandProfile(profile, this.sync.catalogues(), { unavailable: this.sync.unavailable() });
     if (expanded.problems.some((p) => p.severity === 'error')) throw new ProfileInvalidError(expanded.problems);
-    const compiled = compileProfile(toConcreteProfile(expanded));
+    const compiled = this.options.profiles.compile(toConcreteProfile(expanded));
     const explicit = new Set([...expanded.authorized, ...expanded.egress].filter((r) => r.source === undefined).map((r) => r.cidr));
     const origins = new Map<string, PrefixOrigin>();
     for (const r of [...expanded.authorized, ...expanded.egress]) {
@@ -299,11 +302,11 @@ export class SourcesBinding {
 }
 
 /** Starts the range sources of a config (undefined when it has none). */
-export async function startSources(config: GatewayConfig, log: Logger): Promise<SourcesBinding | undefined> {
+export async function startSources(config: GatewayConfig, log: Logger, profiles: ProfileCache): Promise<SourcesBinding | undefined> {
   if (config.sources === undefined || config.sources.length === 0 || config.sourcesCacheDir === undefined) return undefined;
   const f = config.sourceFetch ?? {};
   return SourcesBinding.start({
-    sources: config.sources, cacheDir: config.sourcesCacheDir, log,
+    sources: config.sources, cacheDir: config.sourcesCacheDir, log, profiles,
     ...(f.timeoutMs === undefined ? {} : { timeoutMs: f.timeoutMs }),
     ...(f.retries === undefined ? {} : { retries: f.retries }),
     ...(f.backoffMs === undefined ? {} : { backoffMs: f.backoffMs }),

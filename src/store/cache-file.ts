@@ -11,6 +11,7 @@ import { removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { profileFromJson, profileToJson } from './codec.js';
 import { parseStrictJson } from '../text/strict-json.js';
 import type { StoreSnapshot } from './types.js';
+import { describeFileError } from '../fs/file-error.js';
 
 const KIND = 'ipgate-last-known-good';
 
@@ -47,9 +48,8 @@ export async function readCache(file: string, name: string, check?: ProfileCheck
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new IpgateError('ERR_CACHE_READ', `Cannot read cache file "${file}": ${code ?? String(error)}`, { input: file });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new IpgateError('ERR_CACHE_READ', `Cannot read cache file "${file}": ${describeFileError(error)}`, { input: file });
   }
   return decodeCache(text, name, file, check);
 }

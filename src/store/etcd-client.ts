@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { noop, type IBackoff } from 'cockatiel';
 import { Etcd3, type IOptions } from 'etcd3';
 import { IpgateError } from '../errors.js';
+import { describeFileError } from '../fs/file-error.js';
 
 export interface EtcdTls {
   readonly caFile?: string;
@@ -24,7 +25,7 @@ async function readPem(file: string, what: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {
-    throw new IpgateError('ERR_ETCD_TLS', `Cannot read the etcd ${what} "${file}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { input: file });
+    throw new IpgateError('ERR_ETCD_TLS', `Cannot read the etcd ${what} "${file}": ${describeFileError(error)}`, { input: file });
   }
 }
 

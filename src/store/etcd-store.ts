@@ -27,6 +27,7 @@ import type { ProfileCheck } from '../policy/validate.js';
 import type { NamedProfileInfo, ProfileStore, StoreEvent, StoreHealth, StoreListener, StoreSnapshot } from './types.js';
 import { fallback, healthOf, observe, startProblem, type EtcdView, type KeyNames, type Observation } from './etcd-view.js';
 import { etcdErrorText } from './etcd-error-text.js';
+import { describeFileError } from '../fs/file-error.js';
 
 export interface EtcdStoreOptions extends EtcdTls {
   readonly endpoints: readonly string[];
@@ -404,7 +405,7 @@ export class EtcdStore implements ProfileStore {
       } catch (error) {
         this.emit({
           kind: 'warning',
-          error: new IpgateError('ERR_CACHE_WRITE', `Cannot write cache file "${file}": ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`, { input: file }),
+          error: new IpgateError('ERR_CACHE_WRITE', `Cannot write cache file "${file}": ${describeFileError(error)}`, { input: file }),
         });
       }
     });

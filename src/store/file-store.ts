@@ -13,6 +13,7 @@ import type { StoreFormat } from '../config/types.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { decodeProfile, encodeProfile, revisionOf } from './codec.js';
 import type { ProfileStore, StoreEvent, StoreListener, StoreSnapshot } from './types.js';
+import { describeFileError } from '../fs/file-error.js';
 
 export interface FileStoreOptions {
   readonly file: string;
@@ -51,7 +52,7 @@ export class FileStore implements ProfileStore {
       text = await readFile(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new IpgateError('ERR_STORE_READ', `Cannot read store file "${file}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { input: file });
+        throw new IpgateError('ERR_STORE_READ', `Cannot read store file "${file}": ${describeFileError(error)}`, { input: file });
       }
       if (options.seed === undefined) {
         throw new IpgateError('ERR_STORE_READ', `Store file "${file}" does not exist`, { input: file, suggestion: `create it, or give a "profile" in the config to seed it` });
@@ -140,10 +141,10 @@ export class FileStore implements ProfileStore {
     try {
       text = await readFile(this.options.file, 'utf8');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      if (force || this.lastSeen !== `missing:${code}`) {
-        this.lastSeen = `missing:${code}`;
-        this.emit({ kind: 'rejected', error: new IpgateError('ERR_STORE_READ', `Cannot read store file "${this.options.file}": ${code}; the last good profile stays in force`, { input: this.options.file }) });
+      const reason = describeFileError(error);
+      if (force || this.lastSeen !== `missing:${reason}`) {
+        this.lastSeen = `missing:${reason}`;
+        this.emit({ kind: 'rejected', error: new IpgateError('ERR_STORE_READ', `Cannot read store file "${this.options.file}": ${reason}; the last good profile stays in force`, { input: this.options.file }) });
       }
       return;
     }

@@ -10,6 +10,7 @@ import { TopologyError } from '../../planner/problems.js';
 import { formatKeyedProblem } from '../../text/key-path.js';
 import { renderDot } from '../../planner/render-dot.js';
 import { renderText } from '../../planner/render-text.js';
+import { describeFileError } from '../../fs/file-error.js';
 
 const HELP = `Usage: ipgate plan TOPOLOGY [--output text|json|dot] [--target aks|gke|eks]
 
@@ -57,8 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new IpgateError('ERR_FILE', `Cannot read topology file ${file} (${reason})`, { input: file });
+    throw new IpgateError('ERR_FILE', `Cannot read topology file ${file} (${describeFileError(error)})`, { input: file });
   }
   let topology;
   try {

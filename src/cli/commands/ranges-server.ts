@@ -10,6 +10,7 @@ import { parseCommandArgs, type CommandSpec } from '../args.js';
 import { adminRequest, profileOf, profilePath, resolveTarget, unexpectedAnswer, type ServerTarget } from '../client.js';
 import { writeJson } from '../output.js';
 import { formatProfile, summaryLine, type ProfileView } from '../profile-view.js';
+import { describeFileError } from '../../fs/file-error.js';
 
 type Sub = 'show' | 'set' | 'add' | 'remove' | 'disable';
 
@@ -84,8 +85,7 @@ function readEntriesFile(path: string): string[] {
   try {
     return entriesOfText(readFileSync(path, 'utf8'));
   } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new IpgateError('ERR_FILE', `cannot read range file "${path}" (${reason})`, { input: path });
+    throw new IpgateError('ERR_FILE', `cannot read range file "${path}" (${describeFileError(error)})`, { input: path });
   }
 }
 
@@ -135,26 +135,6 @@ async function putProfile(
   return { after: after === undefined ? undefined : { ...after, etag: res.etag }, etag: res.etag };
 }
 
-/** Canonical-ish key for comparing entries the user typed with entries the server stores. */
-function sameEntry(a: string, b: string): boolean {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
-}
-
-function withoutEntries(list: readonly string[], remove: readonly string[], label: string): string[] {
-  for (const entry of remove) {
-    if (!list.some((x) => sameEntry(x, entry))) {
-      throw new IpgateError('ERR_NOT_FOUND', `${entry} is not in the ${label}; nothing changed`, { input: entry });
-    }
-  }
-  return list.filter((x) => !remove.some((r) => sameEntry(x, r)));
-}
-
-function withEntries(list: readonly string[], add: readonly string[]): string[] {
-  const out = [...list];
-  for (const entry of add) if (!out.some((x) => sameEntry(x, entry))) out.push(entry);
-  return out;
-}
-
 async function change(
   sub: Exclude<Sub, 'show'>,
   target: ServerTarget,
@@ -162,7 +142,6 @@ async function change(
   flags: { ifMatch: string | undefined; dryRun: boolean; force: boolean; egress: boolean },
 ): Promise<Change> {
   const { ifMatch, dryRun, force, egress } = flags;
-  const label = egress ? 'egress ranges' : 'authorized ranges';
   if ((sub === 'add' || sub === 'remove') && entries.length === 0) {
     throw new IpgateError('ERR_USAGE', `ipgate ranges ${sub}: give at least one entry (or --file F)`);
   }
@@ -172,10 +151,11 @@ async function change(
     });
   }
 
-  // Authorized add/remove: the server's PATCH does it atomically.
-  if (!egress && (sub === 'add' || sub === 'remove')) {
+  // add/remove: the server's PATCH does it atomically (and compares entries in canonical form).
+  if (sub === 'add' || sub === 'remove') {
+    const key = egress ? (sub === 'add' ? 'addEgress' : 'removeEgress') : sub;
     const res = await adminRequest(target, 'PATCH', profilePath(target), {
-      body: sub === 'add' ? { add: entries, remove: [] } : { add: [], remove: entries },
+      body: { [key]: entries },
       headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
       query: changeQuery(dryRun, force),
     });
@@ -197,15 +177,11 @@ async function change(
     };
   }
 
-  // Everything else: read, edit, write back guarded by the ETag read (or the one given).
+  // set and disable: read, replace the list, write back guarded by the ETag read (or the one given).
   const before = await readProfile(target);
   const guard = ifMatch ?? before.etag;
   const current = egress ? before.egressIpRanges : before.authorizedIpRanges;
-  let next: string[];
-  if (sub === 'set') next = entries;
-  else if (sub === 'disable') next = [];
-  else if (sub === 'add') next = withEntries(current, entries);
-  else next = withoutEntries(current, entries, label);
+  const next = sub === 'set' ? entries : [];
   const profile = egress
     ? { authorizedIpRanges: before.authorizedIpRanges, egressIpRanges: next }
     : { authorizedIpRanges: next, egressIpRanges: before.egressIpRanges };
@@ -216,8 +192,8 @@ async function change(
     after: result,
     etag: result.etag ?? etag,
     dryRun,
-    added: next.filter((x) => !current.some((c) => sameEntry(c, x))),
-    removed: current.filter((c) => !next.some((x) => sameEntry(c, x))),
+    added: next.filter((x) => !current.includes(x)),
+    removed: current.filter((c) => !next.includes(c)),
   };
 }
 
