@@ -10,10 +10,8 @@
  *   unreachable enforces it, and without a cache it refuses every source until etcd answers.
  * - The config's seed is written only when the profile has never existed (see etcd-keys.ts); a deleted key
  *   is reported and the last good profile stays until a write through the admin API.
- * - A write whose answer is lost (timeout, connection cut after sending) is settled before answering: the
- *   same compare-and-swap is sent again once etcd answers. Either it applies now (and the lost one can never
- *   apply later, its compare fails), or the key already holds this very value (the lost one applied), or the
- *   outcome stays unknown and is reported as such (ERR_STORE_OUTCOME_UNKNOWN), never as "nothing changed".
+ * - Writes are compare-and-swap transactions (./etcd-writer.ts), settled before answering when etcd's answer
+ *   is lost.
  */
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import { IpgateError } from '../errors.js';
@@ -27,6 +25,7 @@ import type { ProfileCheck } from '../policy/validate.js';
 import type { NamedProfileInfo, ProfileStore, StoreEvent, StoreHealth, StoreListener, StoreSnapshot } from './types.js';
 import { fallback, healthOf, observe, startProblem, type EtcdView, type KeyNames, type Observation } from './etcd-view.js';
 import { etcdErrorText } from './etcd-error-text.js';
+import { EtcdWriter, stale, unavailable } from './etcd-writer.js';
 import { describeFileError } from '../fs/file-error.js';
 
 export interface EtcdStoreOptions extends EtcdTls {
@@ -52,19 +51,6 @@ function messageOf(error: unknown): string {
   return etcdErrorText(error instanceof Error ? error.message : String(error));
 }
 
-export function outcomeUnknown(description: string, detail: string, key: string): IpgateError {
-  return new IpgateError('ERR_STORE_OUTCOME_UNKNOWN', `The profile store (${description}) did not confirm the write (${detail}): the change may or may not be in force`, {
-    input: key,
-    suggestion: "read the profile again ('ipgate ranges show', or GET /v1/profile and its ETag) to see whether the change is there before repeating it",
-  });
-}
-
-export function unavailable(description: string, detail: string): IpgateError {
-  return new IpgateError('ERR_STORE_UNAVAILABLE', `The profile store (${description}) cannot be reached (${detail}); nothing was changed`, {
-    suggestion: 'retry when etcd is back; the gateway keeps enforcing the last good profile meanwhile',
-  });
-}
-
 function observationOf(header: { revision?: string | number | null } | null | undefined, kv: IKeyValue | undefined): Observation {
   const at = Number(header?.revision ?? 0);
   if (kv === undefined) return { at, modRevision: 0 };
@@ -76,6 +62,7 @@ export class EtcdStore implements ProfileStore {
   readonly profileName: string;
   private readonly key: string;
   private readonly names: KeyNames;
+  private readonly writer: EtcdWriter;
   /** Whether this instance has made sure the created-marker of its profile exists. */
   private createdMarked = false;
   /** Whether the created-marker exists (the profile has existed), as last read. */
@@ -107,6 +94,15 @@ export class EtcdStore implements ProfileStore {
     this.names = { key: this.key, profileName: this.profileName };
     this.description = `etcd ${options.endpoints.join(',')} key ${this.key}`;
     this.view = { observedAt: 0, keyRevision: 0, snapshot };
+    this.writer = new EtcdWriter({
+      client,
+      prefix: options.prefix,
+      profileName: options.profile,
+      description: this.description,
+      outcomeTimeoutMs: options.outcomeTimeoutMs ?? 4000,
+      reachable: (up, detail) => this.setReachable(up, detail),
+      closed: () => this.closed,
+    });
   }
 
   private get snapshot(): StoreSnapshot {
@@ -166,10 +162,10 @@ export class EtcdStore implements ProfileStore {
     // written over it since), so a write through the API repairs a bad value; any other ETag is compared
     // with the key's mod revision as it is.
     const compare = expectedRevision === this.snapshot.revision ? this.view.keyRevision : parseRevision(expectedRevision);
-    if (compare === undefined) throw this.stale(expectedRevision, this.snapshot.revision);
+    if (compare === undefined) throw stale(expectedRevision, this.snapshot.revision);
     const text = encodeJson(profile);
     const good = decodeJson(text, `profile for ${this.key}`, this.options.check);
-    const revision = await this.swapKey(this.key, compare, text, expectedRevision);
+    const revision = await this.writer.swap(this.key, compare, text, expectedRevision);
     this.observe({ at: revision, modRevision: revision, value: encodeJson(good) }, 'write');
     return this.snapshot;
   }
@@ -203,10 +199,10 @@ export class EtcdStore implements ProfileStore {
     if (name === this.profileName) return this.compareAndSwap(expectedRevision, profile);
     const key = profileKey(this.options.prefix, checkProfileName(name));
     const compare = parseRevision(expectedRevision);
-    if (compare === undefined) throw this.stale(expectedRevision, 'unknown');
+    if (compare === undefined) throw stale(expectedRevision, 'unknown');
     const text = encodeJson(profile);
     const good = decodeJson(text, `profile for ${key}`, this.options.check);
-    const revision = await this.swapKey(key, compare, text, expectedRevision);
+    const revision = await this.writer.swap(key, compare, text, expectedRevision);
     return { profile: good, revision: String(revision) };
   }
 
@@ -225,58 +221,6 @@ export class EtcdStore implements ProfileStore {
     await this.syncing?.catch(() => undefined);
     await this.cacheQueue;
     this.client.close();
-  }
-
-  private stale(expected: string, now: string): IpgateError {
-    return new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expected}" (now "${now}"); read it again and retry`, { input: expected });
-  }
-
-  /** The compare-and-swap transaction: `text` at `key` if its mod revision is still `compare` (0: absent). */
-  private swapTxn(key: string, compare: number, text: string): ReturnType<ReturnType<Etcd3['if']>['commit']> {
-    const name = nameOfKey(this.options.prefix, key) ?? this.profileName;
-    return this.client
-      .if(key, 'Mod', '==', compare)
-      .then(this.client.put(key).value(text), this.client.put(createdKey(this.options.prefix, name)).value(CREATED_VALUE))
-      .commit();
-  }
-
-  /** Writes `text` at `key` if its mod revision is still `compare` (0: absent); resolves to the new revision. */
-  private async swapKey(key: string, compare: number, text: string, expected: string): Promise<number> {
-    if (this.closed) throw unavailable(this.description, 'the store is closed');
-    let result: Awaited<ReturnType<EtcdStore['swapTxn']>>;
-    try {
-      result = await this.swapTxn(key, compare, text);
-    } catch (error) {
-      // Sent, but no answer: it may have been applied. Find out before answering.
-      this.setReachable(false, messageOf(error));
-      return this.settle(key, compare, text, messageOf(error));
-    }
-    if (!result.succeeded) throw this.stale(expected, 'newer');
-    return Number(result.header.revision);
-  }
-
-  /** Learns the outcome of a write whose answer was lost (see the module header); resolves to its revision. */
-  private async settle(key: string, compare: number, text: string, firstError: string): Promise<number> {
-    const deadline = Date.now() + (this.options.outcomeTimeoutMs ?? 4000);
-    let last = firstError;
-    while (!this.closed && Date.now() < deadline) {
-      try {
-        const again = await this.swapTxn(key, compare, text);
-        this.setReachable(true);
-        if (again.succeeded) return Number(again.header.revision);
-        const kv = (await this.client.get(key).exec()).kvs[0];
-        if (kv !== undefined && kv.value.toString('utf8') === text) return Number(kv.mod_revision);
-        // The key moved on to another value: the lost write was either never applied or applied and then
-        // overwritten; etcd cannot tell which.
-        throw outcomeUnknown(this.description, 'the profile was changed by another writer meanwhile', key);
-      } catch (error) {
-        if (error instanceof IpgateError) throw error;
-        last = messageOf(error);
-        this.setReachable(false, last);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
-    throw outcomeUnknown(this.description, `no answer from etcd: ${last}`, key);
   }
 
   /** Runs one etcd call; a failure marks etcd unreachable and becomes ERR_STORE_UNAVAILABLE. */
