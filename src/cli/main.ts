@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   serve: { summary: 'run the gateway', load: () => import('./commands/serve.js') },
   whoami: { summary: 'ask a running gateway how it sees you', load: () => import('./commands/whoami.js') },
   explain: { summary: 'ask a running gateway why an address is allowed or denied', load: () => import('./commands/explain.js') },
+  history: { summary: 'show who changed which entries of a running gateway\'s profiles, and when', load: () => import('./commands/history.js') },
   export: { summary: 'export the profile, with range sources resolved, condensed for AKS/GKE/EKS', load: () => import('./commands/export.js') },
   sources: { summary: 'show or sync the configured provider range sources', load: () => import('./commands/sources.js') },
   plan: { summary: 'plan the access paths of clients to an API server from a topology', load: () => import('./commands/plan.js') },

@@ -1,7 +1,10 @@
 /** Operational log: one JSON object a line on standard error. */
 export type LogLevel = 'info' | 'warn' | 'error';
 
-export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined | readonly string[]>>;
+/** A field's value: JSON scalars, lists of strings, or lists of entries (a string, or an entry with its note). */
+export type LogValue = string | number | boolean | null | undefined | readonly (string | Readonly<Record<string, string>>)[];
+
+export type LogFields = Readonly<Record<string, LogValue>>;
 
 export type Logger = (level: LogLevel, event: string, fields?: LogFields) => void;
 

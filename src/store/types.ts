@@ -4,6 +4,9 @@
  */
 import type { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
+import type { ChangeOrigin, ChangeRecord, HistoryQuery } from './history.js';
+
+export type { ChangeOrigin, ChangeRecord, HistoryQuery };
 
 export interface StoreSnapshot {
   readonly profile: Profile;
@@ -18,7 +21,9 @@ export type StoreEvent =
   /** A shared store became reachable or unreachable (the profile in force does not change). */
   | { readonly kind: 'health'; readonly health: StoreHealth }
   /** Something worth a log line that changes nothing (e.g. the last-known-good cache could not be written). */
-  | { readonly kind: 'warning'; readonly error: IpgateError };
+  | { readonly kind: 'warning'; readonly error: IpgateError }
+  /** This instance recorded a change in the history (its own write, or a change it noticed first). */
+  | { readonly kind: 'recorded'; readonly record: ChangeRecord };
 
 export interface StoreHealth {
   /** false: the backing store cannot be reached; the last good profile stays in force, writes are refused. */
@@ -52,8 +57,11 @@ export interface ProfileStore {
   /**
    * Replaces the profile if the store is still at `expectedRevision`; resolves to the new snapshot.
    * Rejects with IpgateError ERR_PRECONDITION when the revision is stale; the profile is validated first.
+   * The change is recorded in the history with `origin` (default: DEFAULT_ORIGIN).
    */
-  compareAndSwap(expectedRevision: string, profile: Profile): Promise<StoreSnapshot>;
+  compareAndSwap(expectedRevision: string, profile: Profile, origin?: ChangeOrigin): Promise<StoreSnapshot>;
+  /** The recorded changes, newest first. */
+  history(query: HistoryQuery): Promise<ChangeRecord[]>;
   /** Calls `listener` on every change (writes through this store included) and rejected change. */
   watch(listener: StoreListener): () => void;
   /**
@@ -78,5 +86,8 @@ export interface ProfileStore {
   /** Reads another named profile; undefined when it does not exist (revision `0` creates it). */
   readNamed?(name: string): Promise<StoreSnapshot | undefined>;
   /** compareAndSwap on another named profile; expected revision `0` creates it. */
-  compareAndSwapNamed?(name: string, expectedRevision: string, profile: Profile): Promise<StoreSnapshot>;
+  compareAndSwapNamed?(name: string, expectedRevision: string, profile: Profile, origin?: ChangeOrigin): Promise<StoreSnapshot>;
 }
+
+/** Who a write is recorded as when the writer does not say (library use; ipgate's own writers always say). */
+export const DEFAULT_ORIGIN: ChangeOrigin = Object.freeze({ actor: 'library', address: null, path: 'admin-api' });

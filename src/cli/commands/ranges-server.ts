@@ -1,15 +1,19 @@
 /**
  * `ipgate ranges show|set|add|remove|disable`: read or change the ranges of a running gateway through its
  * admin API. Changes are compare-and-swap: `set`, `disable` and egress edits read the profile and write it
- * back with its ETag, so a concurrent change is never overwritten silently.
+ * back with its ETag, so a concurrent change is never overwritten silently. `add --note TEXT --expires 8h`
+ * gives the entries a note and an expiry time; `set` keeps the notes of the entries it keeps.
  */
 import { readFileSync } from 'node:fs';
 import { IpgateError } from '../../errors.js';
+import { checkNote, checkNotExpired, formatExpiry, parseExpiry, toWire, wireEntry, type WireEntry } from '../../policy/entry-info.js';
 import { checkProfileName } from '../../policy/profile-name.js';
+import type { EntryInfo, Profile } from '../../policy/profile.js';
+import { DURATION, parseDuration } from '../../sources/duration.js';
 import { parseCommandArgs, type CommandSpec } from '../args.js';
 import { adminRequest, profileOf, profilePath, resolveTarget, unexpectedAnswer, type ServerTarget } from '../client.js';
 import { writeJson } from '../output.js';
-import { formatProfile, summaryLine, type ProfileView } from '../profile-view.js';
+import { describeInfo, formatProfile, summaryLine, type ProfileView } from '../profile-view.js';
 import { describeFileError } from '../../fs/file-error.js';
 
 type Sub = 'show' | 'set' | 'add' | 'remove' | 'disable';
@@ -26,6 +30,11 @@ const CHANGE = `  --if-match ETAG     only change the profile if it still has th
   --force             apply even if it would refuse your own address (lockout protection)
   --egress            edit the egress ranges (always allowed) instead of the authorized ranges`;
 
+const ENTRY_INFO = `  --note TEXT         a note kept with the entries (who, why), shown by 'ranges show' and the history
+  --expires WHEN      remove the entries at that time: a duration from now (8h, 30m, 1d12h) or an
+                      RFC 3339 time (2026-12-02T18:00:00Z); adding a present entry with --note or
+                      --expires replaces its note and expiry time`;
+
 const HELP: Record<Sub, string> = {
   show: `Usage: ipgate ranges show --server URL --token-file F [--output json]
 
@@ -38,11 +47,12 @@ Replaces the authorized ranges (or, with --egress, the egress ranges) with the e
 To let every address connect use 'ipgate ranges disable'.
 ${COMMON}
 ${CHANGE}`,
-  add: `Usage: ipgate ranges add ENTRY... [--file F] --server URL --token-file F [options]
+  add: `Usage: ipgate ranges add ENTRY... [--file F] [--note TEXT] [--expires WHEN] --server URL --token-file F [options]
 
 Adds entries (CIDRs or addresses) to the authorized ranges (or, with --egress, the egress ranges).
 ${COMMON}
-${CHANGE}`,
+${CHANGE}
+${ENTRY_INFO}`,
   remove: `Usage: ipgate ranges remove ENTRY... [--file F] --server URL --token-file F [options]
 
 Removes entries from the authorized ranges (or, with --egress, the egress ranges).
@@ -68,7 +78,37 @@ const OPTIONS = {
   egress: { type: 'boolean' },
   file: { type: 'string', multiple: true },
   profile: { type: 'string' },
+  note: { type: 'string' },
+  expires: { type: 'string' },
 } as const;
+
+/**
+ * `--expires`: a duration from `now` (`8h`) or an RFC 3339 time, as the RFC 3339 time sent; refused
+ * (ERR_ENTRY_EXPIRES, ERR_ENTRY_EXPIRED) when unreadable or past.
+ */
+export function expiryFromFlag(text: string, now: number): string {
+  if (DURATION.test(text)) {
+    try {
+      // Whole seconds, rounded up: never shorter than asked.
+      return formatExpiry(Math.ceil((now + parseDuration(text)) / 1000) * 1000);
+    } catch (error) {
+      if (error instanceof IpgateError) throw new IpgateError('ERR_ENTRY_EXPIRES', `--expires ${error.message}`, { input: text, suggestion: '8h' });
+      throw error;
+    }
+  }
+  const ms = parseExpiry(text, '--expires');
+  checkNotExpired(ms, now, '--expires');
+  return formatExpiry(ms);
+}
+
+/** The note and expiry time of --note/--expires (undefined: neither given). */
+function flagInfo(note: string | undefined, expires: string | undefined, now: number): EntryInfo | undefined {
+  if (note === undefined && expires === undefined) return undefined;
+  return {
+    ...(note === undefined ? {} : { note: checkNote(note, '--note') }),
+    ...(expires === undefined ? {} : { expires: expiryFromFlag(expires, now) }),
+  };
+}
 
 /** Splits a range list's text: one entry per line or comma-separated, `#` comments, blank lines ignored. */
 export function entriesOfText(text: string): string[] {
@@ -105,6 +145,8 @@ interface Change {
   readonly dryRun: boolean;
   readonly added: readonly string[];
   readonly removed: readonly string[];
+  /** Present entries whose note or expiry time changed. */
+  readonly updated: readonly string[];
 }
 
 async function readProfile(target: ServerTarget): Promise<ProfileView> {
@@ -118,16 +160,16 @@ function changeQuery(dryRun: boolean, force: boolean): Record<string, string | u
   return { dryRun: dryRun ? 'true' : undefined, force: force ? 'true' : undefined };
 }
 
-/** PUT the whole profile, guarded by an ETag. */
+/** PUT the whole profile (notes and expiry times included), guarded by an ETag. */
 async function putProfile(
   target: ServerTarget,
-  profile: { authorizedIpRanges: readonly string[]; egressIpRanges: readonly string[] },
+  profile: Profile,
   ifMatch: string | undefined,
   dryRun: boolean,
   force: boolean,
 ): Promise<{ after: ProfileView | undefined; etag: string | undefined }> {
   const res = await adminRequest(target, 'PUT', profilePath(target), {
-    body: { authorizedIpRanges: profile.authorizedIpRanges, egressIpRanges: profile.egressIpRanges },
+    body: toWire(profile),
     headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
     query: changeQuery(dryRun, force),
   });
@@ -139,9 +181,9 @@ async function change(
   sub: Exclude<Sub, 'show'>,
   target: ServerTarget,
   entries: string[],
-  flags: { ifMatch: string | undefined; dryRun: boolean; force: boolean; egress: boolean },
+  flags: { ifMatch: string | undefined; dryRun: boolean; force: boolean; egress: boolean; info?: EntryInfo | undefined },
 ): Promise<Change> {
-  const { ifMatch, dryRun, force, egress } = flags;
+  const { ifMatch, dryRun, force, egress, info } = flags;
   if ((sub === 'add' || sub === 'remove') && entries.length === 0) {
     throw new IpgateError('ERR_USAGE', `ipgate ranges ${sub}: give at least one entry (or --file F)`);
   }
@@ -154,8 +196,9 @@ async function change(
   // add/remove: the server's PATCH does it atomically (and compares entries in canonical form).
   if (sub === 'add' || sub === 'remove') {
     const key = egress ? (sub === 'add' ? 'addEgress' : 'removeEgress') : sub;
+    const sent: WireEntry[] = sub === 'add' ? entries.map((e) => wireEntry(e, info)) : entries;
     const res = await adminRequest(target, 'PATCH', profilePath(target), {
-      body: { [key]: entries },
+      body: { [key]: sent },
       headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
       query: changeQuery(dryRun, force),
     });
@@ -174,17 +217,25 @@ async function change(
       dryRun,
       added: reported('added') ?? (sub === 'add' ? entries : []),
       removed: reported('removed') ?? (sub === 'remove' ? entries : []),
+      updated: reported('updated') ?? [],
     };
   }
 
-  // set and disable: read, replace the list, write back guarded by the ETag read (or the one given).
+  // set and disable: read, replace the list, write back guarded by the ETag read (or the one given). Entries
+  // kept keep their notes and expiry times; the other list is sent back as it was read.
   const before = await readProfile(target);
   const guard = ifMatch ?? before.etag;
   const current = egress ? before.egressIpRanges : before.authorizedIpRanges;
   const next = sub === 'set' ? entries : [];
-  const profile = egress
-    ? { authorizedIpRanges: before.authorizedIpRanges, egressIpRanges: next }
-    : { authorizedIpRanges: next, egressIpRanges: before.egressIpRanges };
+  const field = egress ? 'egressIpRanges' : 'authorizedIpRanges';
+  const keptInfo = new Map<string, EntryInfo>();
+  for (const entry of next) {
+    const i = before.entryInfo?.[field]?.get(entry);
+    if (i !== undefined) keptInfo.set(entry, i);
+  }
+  const profile: Profile = egress
+    ? { authorizedIpRanges: before.authorizedIpRanges, egressIpRanges: next, entryInfo: { ...before.entryInfo, egressIpRanges: keptInfo } }
+    : { authorizedIpRanges: next, egressIpRanges: before.egressIpRanges, entryInfo: { ...before.entryInfo, authorizedIpRanges: keptInfo } };
   const { after, etag } = await putProfile(target, profile, guard, dryRun, force);
   const result = after ?? (dryRun ? { ...profile, etag: undefined } : await readProfile(target));
   return {
@@ -194,6 +245,7 @@ async function change(
     dryRun,
     added: next.filter((x) => !current.includes(x)),
     removed: current.filter((c) => !next.includes(c)),
+    updated: [],
   };
 }
 
@@ -211,7 +263,7 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
   if (output !== 'table' && output !== 'json') {
     throw new IpgateError('ERR_USAGE', `--output "${output}" must be table or json`, { input: output });
   }
-  const changeFlags = ['if-match', 'dry-run', 'force', 'egress', 'file'] as const;
+  const changeFlags = ['if-match', 'dry-run', 'force', 'egress', 'file', 'note', 'expires'] as const;
   if (sub === 'show') {
     const used = changeFlags.find((f) => values[f] !== undefined);
     if (used !== undefined) throw new IpgateError('ERR_USAGE', `ipgate ranges show does not take --${used}`, { input: `--${used}` });
@@ -219,13 +271,18 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
   if (sub === 'disable' && (values.egress === true || values.file !== undefined || values.force === true)) {
     throw new IpgateError('ERR_USAGE', 'ipgate ranges disable takes no --egress, --file or --force (disabling never locks anyone out)');
   }
+  if (sub !== 'add' && sub !== 'show') {
+    const used = (['note', 'expires'] as const).find((f) => values[f] !== undefined);
+    if (used !== undefined) throw new IpgateError('ERR_USAGE', `ipgate ranges ${sub} does not take --${used} (only 'ranges add' gives entries a note or an expiry time)`, { input: `--${used}` });
+  }
+  const info = sub === 'add' ? flagInfo(values.note, values.expires, Date.now()) : undefined;
 
   const resolved = resolveTarget(values.server, values['token-file'], values.timeout);
   const target = values.profile === undefined ? resolved : { ...resolved, profile: checkProfileName(values.profile, '--profile') };
 
   if (sub === 'show') {
     const profile = await readProfile(target);
-    if (output === 'json') writeJson(profile);
+    if (output === 'json') writeJson({ ...toWire(profile), etag: profile.etag });
     else process.stdout.write(formatProfile(profile));
     return 0;
   }
@@ -243,6 +300,7 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
     dryRun: values['dry-run'] === true,
     force: values.force === true,
     egress: values.egress === true,
+    info,
   });
 
   if (output === 'json') {
@@ -251,16 +309,17 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
       etag: result.etag ?? null,
       added: result.added,
       removed: result.removed,
-      ...(result.after === undefined
-        ? {}
-        : { authorizedIpRanges: result.after.authorizedIpRanges, egressIpRanges: result.after.egressIpRanges }),
+      updated: result.updated,
+      ...(result.after === undefined ? {} : toWire(result.after)),
     });
     return 0;
   }
   const lines: string[] = [];
   if (result.added.length > 0) lines.push(`added:   ${result.added.join(' ')}`);
   if (result.removed.length > 0) lines.push(`removed: ${result.removed.join(' ')}`);
-  if (result.added.length === 0 && result.removed.length === 0) lines.push('no entries added or removed');
+  if (result.updated.length > 0) lines.push(`updated: ${result.updated.join(' ')} (note or expiry time)`);
+  if (info !== undefined && (result.added.length > 0 || result.updated.length > 0)) lines.push(`with:    ${describeInfo(info, Date.now())}`);
+  if (result.added.length === 0 && result.removed.length === 0 && result.updated.length === 0) lines.push('no entries added or removed');
   if (result.after !== undefined) lines.push(summaryLine(result.after));
   if (result.etag !== undefined && !result.dryRun) lines.push(`etag:    ${result.etag}`);
   lines.push(result.dryRun ? 'dry run: nothing was changed' : 'applied');
