@@ -5,8 +5,11 @@
  * once the change is validated, compiled, stored and in force). Peers in the same run: the file store as
  * JSON, the file store as a ranges list, the profile held in memory (no store), and the floor every write
  * pays whatever the store (`JSON.parse` + `JSON.stringify` of the body in this process), as a ratio.
+ * Besides the time to the answer, the CPU time the gateway process spent on each write is read from
+ * /proc (user + system), which other load on the machine disturbs much less than the wall time.
  * Run: node dist/bench/large-put.bench.js [entries] [rounds]
  */
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,18 +40,33 @@ function median(samples: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
-async function timed(run: () => Promise<{ status: number; text: string }>): Promise<number> {
+/** CPU time (ms, user + system) the process has used, from /proc/PID/stat (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+interface Sample {
+  readonly ms: number;
+  readonly cpu: number;
+}
+
+async function timed(pid: number, run: () => Promise<{ status: number; text: string }>): Promise<Sample> {
+  const cpu = cpuMs(pid);
   const start = performance.now();
   const r = await run();
   const ms = performance.now() - start;
   if (r.status !== 200) throw new Error(`write failed: ${r.status} ${r.text.slice(0, 500)}`);
-  return ms;
+  return { ms, cpu: cpuMs(pid) - cpu };
 }
 
 interface Row {
   readonly name: string;
   readonly put: number;
+  readonly putCpu: number;
   readonly patch: number;
+  readonly patchCpu: number;
 }
 
 async function measure(name: string, store: Record<string, unknown> | undefined, dir: string, lists: readonly string[][]): Promise<Row> {
@@ -65,16 +83,23 @@ async function measure(name: string, store: Record<string, unknown> | undefined,
   try {
     gateway = await startIpgate(dir, config, { readyTimeoutMs: 20_000 });
     const url = gateway.adminUrl ?? '';
+    const pid = gateway.child.pid ?? 0;
     const put = (list: readonly string[]) => () => adminRequest(url, 'PUT', '/v1/profile', { token: TOKEN, body: { authorizedIpRanges: list, egressIpRanges: [] } });
     // Warm-up: one write of each list.
-    for (const list of lists) await timed(put(list));
-    const puts: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) puts.push(await timed(put(lists[i % lists.length] ?? [])));
-    const patches: number[] = [];
+    for (const list of lists) await timed(pid, put(list));
+    const puts: Sample[] = [];
+    for (let i = 0; i < ROUNDS; i++) puts.push(await timed(pid, put(lists[i % lists.length] ?? [])));
+    const patches: Sample[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      patches.push(await timed(() => adminRequest(url, 'PATCH', '/v1/profile', { token: TOKEN, body: { add: [`198.18.0.${i + 1}/32`] } })));
+      patches.push(await timed(pid, () => adminRequest(url, 'PATCH', '/v1/profile', { token: TOKEN, body: { add: [`198.18.0.${i + 1}/32`] } })));
     }
-    return { name, put: median(puts), patch: median(patches) };
+    return {
+      name,
+      put: median(puts.map((s) => s.ms)),
+      putCpu: median(puts.map((s) => s.cpu)),
+      patch: median(patches.map((s) => s.ms)),
+      patchCpu: median(patches.map((s) => s.cpu)),
+    };
   } finally {
     await gateway?.stop('SIGKILL');
   }
@@ -110,10 +135,12 @@ async function main(): Promise<void> {
       await remove();
     }
   }
-  process.stdout.write(`${'peer'.padEnd(22)} ${'PUT ms'.padStart(9)} ${'x floor'.padStart(8)} ${'PATCH ms'.padStart(9)}\n`);
-  process.stdout.write(`${'JSON parse+stringify'.padEnd(22)} ${floorMs.toFixed(1).padStart(9)} ${'1.0'.padStart(8)} ${'-'.padStart(9)}\n`);
+  const head = ['peer'.padEnd(22), 'PUT ms', 'x floor', 'PUT cpu', 'PATCH ms', 'PATCH cpu'];
+  process.stdout.write(`${head.map((h, i) => (i === 0 ? h : h.padStart(10))).join(' ')}\n`);
+  process.stdout.write(`${'JSON parse+stringify'.padEnd(22)} ${floorMs.toFixed(1).padStart(10)} ${'1.0'.padStart(10)}\n`);
   for (const r of rows) {
-    process.stdout.write(`${r.name.padEnd(22)} ${r.put.toFixed(1).padStart(9)} ${(r.put / floorMs).toFixed(1).padStart(8)} ${r.patch.toFixed(1).padStart(9)}\n`);
+    const cells = [r.put.toFixed(1), (r.put / floorMs).toFixed(1), r.putCpu.toFixed(0), r.patch.toFixed(1), r.patchCpu.toFixed(0)];
+    process.stdout.write(`${r.name.padEnd(22)} ${cells.map((c) => c.padStart(10)).join(' ')}\n`);
   }
 }
 

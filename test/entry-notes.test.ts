@@ -9,9 +9,10 @@ import { describe, test } from 'node:test';
 import { IpgateError } from '../src/errors.js';
 import { checkNote, parseExpiry, profileWithInfo, sameEntriesAnyOrder, toWire } from '../src/policy/entry-info.js';
 import { withoutExpired } from '../src/policy/expiry.js';
+import { profileDiff } from '../src/policy/profile-diff.js';
 import type { EntryInfo, Profile } from '../src/policy/profile.js';
 import { decodeJson, decodeList, encodeJson, encodeList } from '../src/store/codec.js';
-import { diffProfiles } from '../src/store/history.js';
+import { recordEntries } from '../src/store/history.js';
 import { editListText } from '../src/store/list-file.js';
 
 function code(run: () => unknown): string {
@@ -155,7 +156,7 @@ describe('a list file is edited in place', () => {
   ].join('\n');
 
   function edit(target: Profile): string {
-    const text = editListText(file, target, 'test');
+    const text = editListText(file, target, profileDiff(decodeList(file, 'test'), target).authorizedIpRanges);
     assert.ok(sameEntriesAnyOrder(decodeList(text, 'test'), target), `reads back as asked:\n${text}`);
     return text;
   }
@@ -194,7 +195,8 @@ describe('a list file is edited in place', () => {
     const off = edit({ authorizedIpRanges: [], egressIpRanges: [] });
     assert.match(off, /^# Production access list$/m);
     assert.match(off, /^# ipgate: disabled \(every source is allowed\)$/m);
-    const on = editListText(off, { authorizedIpRanges: ['10.0.0.0/8'], egressIpRanges: [] }, 'test');
+    const target: Profile = { authorizedIpRanges: ['10.0.0.0/8'], egressIpRanges: [] };
+    const on = editListText(off, target, profileDiff(decodeList(off, 'test'), target).authorizedIpRanges);
     assert.doesNotMatch(on, /ipgate: disabled/);
     assert.match(on, /^# owner: platform team$/m);
   });
@@ -203,9 +205,20 @@ describe('a list file is edited in place', () => {
 test('a history diff lists added and removed entries, and a changed note as both', () => {
   const before = withNotes(['10.0.0.0/8', '203.0.113.7/32', '192.0.2.0/24'], { '203.0.113.7/32': { note: 'Alice' } });
   const after = withNotes(['10.0.0.0/8', '203.0.113.7/32', '198.51.100.7/32'], { '203.0.113.7/32': { note: 'Alice', expires: '2030-01-01T00:00:00Z' } });
-  const diff = diffProfiles(before, after);
+  const diff = recordEntries(before, after);
   assert.deepEqual(diff.added, [{ range: '203.0.113.7/32', note: 'Alice', expires: '2030-01-01T00:00:00Z' }, '198.51.100.7/32']);
   assert.deepEqual(diff.removed, [{ range: '203.0.113.7/32', note: 'Alice' }, '192.0.2.0/24']);
   assert.equal(diff.addedCount, 2);
   assert.equal(diff.removedCount, 2);
+});
+
+test('the record of a change that creates the profile lists every entry as added, whatever diff the writer had', () => {
+  // A writer compares with the profile it enforced meanwhile (etcd: "refuse everyone" before the key exists).
+  const standIn: Profile = { authorizedIpRanges: ['0.0.0.0/32'], egressIpRanges: [] };
+  const created = withNotes(['10.0.0.0/8', '203.0.113.7/32'], { '203.0.113.7/32': { note: 'Alice' } });
+  const record = recordEntries(undefined, created, profileDiff(standIn, created));
+  assert.deepEqual(record.added, ['10.0.0.0/8', { range: '203.0.113.7/32', note: 'Alice' }]);
+  assert.deepEqual(record.removed, []);
+  assert.equal(record.addedCount, 2);
+  assert.equal(record.removedCount, 0);
 });

@@ -118,14 +118,13 @@ function refuse(shape: readonly EntryError[], problems: readonly EntryError[], e
   throw new ApiError(code, message, problems);
 }
 
-/** The lists of a request, with notes (entries without any keep none). */
-function profileOf(authorized: readonly EntryInput[], egress: readonly EntryInput[]): Profile {
-  const info = (list: readonly EntryInput[]): Map<string, EntryInfo> => {
-    const map = new Map<string, EntryInfo>();
-    for (const e of list) if (e.info !== undefined && !map.has(e.entry)) map.set(e.entry, e.info);
-    return map;
-  };
-  return profileWithInfo(authorized.map((e) => e.entry), egress.map((e) => e.entry), { authorizedIpRanges: info(authorized), egressIpRanges: info(egress) });
+/** A list of a request as entries and their notes; a list of strings (the common case) is taken as it is. */
+function readList(list: readonly unknown[], field: string, now: number, shape: EntryError[], problems: EntryError[]): { entries: readonly string[]; info: Map<string, EntryInfo> } {
+  const info = new Map<string, EntryInfo>();
+  if (list.every((item) => typeof item === 'string')) return { entries: list as readonly string[], info };
+  const read = readEntries(list, field, now, shape, problems);
+  for (const e of read) if (e.info !== undefined && !info.has(e.entry)) info.set(e.entry, e.info);
+  return { entries: read.map((e) => e.entry), info };
 }
 
 const PROFILE_SHAPE = '{"authorizedIpRanges":[...],"egressIpRanges":[...]} (entries: strings or {"range","note"?,"expires"?})';
@@ -135,10 +134,10 @@ export function parseProfileBody(text: string, now: number = Date.now()): Profil
   if (!result.success) throw new ApiError('ERR_BODY_SHAPE', `Expected ${PROFILE_SHAPE}`, schemaErrors(result.error.issues));
   const shape: EntryError[] = [];
   const problems: EntryError[] = [];
-  const authorized = readEntries(result.data.authorizedIpRanges, 'authorizedIpRanges', now, shape, problems);
-  const egress = readEntries(result.data.egressIpRanges, 'egressIpRanges', now, shape, problems);
+  const authorized = readList(result.data.authorizedIpRanges, 'authorizedIpRanges', now, shape, problems);
+  const egress = readList(result.data.egressIpRanges, 'egressIpRanges', now, shape, problems);
   refuse(shape, problems, PROFILE_SHAPE, 'ERR_PROFILE_INVALID');
-  return profileOf(authorized, egress);
+  return profileWithInfo(authorized.entries, egress.entries, { authorizedIpRanges: authorized.info, egressIpRanges: egress.info });
 }
 
 const PATCH_SHAPE = '{"add":[...],"remove":[...]} (also "addEgress", "removeEgress"; entries to add: strings or {"range","note"?,"expires"?})';

@@ -11,7 +11,8 @@ import { IpgateError } from '../errors.js';
 import { httpStatus } from '../errors/catalogue.js';
 import { ProfileInvalidError, type CompiledProfile } from '../policy/decide.js';
 import { ProfileCache } from '../policy/profile-cache.js';
-import { infoOf, sameInfo, toWire } from '../policy/entry-info.js';
+import { toWire } from '../policy/entry-info.js';
+import { diffEntries, profileDiff, type ProfileDiff } from '../policy/profile-diff.js';
 import type { Profile } from '../policy/profile.js';
 import { checkProfileName } from '../policy/profile-name.js';
 import { MAX_HISTORY_LIMIT, type ChangeOrigin } from '../store/history.js';
@@ -85,19 +86,6 @@ function historyLimit(query: URLSearchParams): number {
   const n = /^[1-9]\d{0,6}$/.test(text) ? Number(text) : NaN;
   if (!(n <= MAX_HISTORY_LIMIT)) throw new ApiError('ERR_QUERY', `?limit= must be a whole number from 1 to ${MAX_HISTORY_LIMIT}, got "${text}"`);
   return n;
-}
-
-/** Entries present before and after whose note or expiry time changed. */
-function updatedEntries(before: Profile, after: Profile): string[] {
-  const out: string[] = [];
-  for (const field of ['authorizedIpRanges', 'egressIpRanges'] as const) {
-    const info = after.entryInfo?.[field];
-    const old = before.entryInfo?.[field];
-    if ((info === undefined || info.size === 0) && (old === undefined || old.size === 0)) continue;
-    const was = new Set(before[field]);
-    for (const entry of after[field]) if (was.has(entry) && !sameInfo(infoOf(before, field, entry), infoOf(after, field, entry))) out.push(entry);
-  }
-  return out;
 }
 
 export function etagOf(revision: string): string {
@@ -309,27 +297,21 @@ export class AdminApi {
     await this.deps.store.prepareWrite?.();
     const snapshot = this.deps.store.get();
     let next: Profile;
-    let added: string[];
-    let removed: string[];
-    let updated: string[];
+    let diff: ProfileDiff;
     if (request.method === 'PUT') {
       next = parseProfileBody(request.body, this.now());
-      const before = new Set([...snapshot.profile.authorizedIpRanges, ...snapshot.profile.egressIpRanges]);
-      const after = new Set([...next.authorizedIpRanges, ...next.egressIpRanges]);
-      added = [...after].filter((e) => !before.has(e));
-      removed = [...before].filter((e) => !after.has(e));
-      updated = updatedEntries(snapshot.profile, next);
+      diff = profileDiff(snapshot.profile, next);
     } else {
-      const result = applyPatch(snapshot.profile, parsePatchBody(request.body, this.now()), this.deps.sources?.isReference ?? isSourceReference);
-      ({ profile: next, added, removed, updated } = result);
+      ({ profile: next, diff } = applyPatch(snapshot.profile, parsePatchBody(request.body, this.now()), this.deps.sources?.isReference ?? isSourceReference));
     }
+    const [added, removed, updated] = [diffEntries(diff, 'added'), diffEntries(diff, 'removed'), diffEntries(diff, 'updated')];
     const compiled = this.compileChecked(next);
     this.checkIfMatch(request.ifMatch, snapshot);
     checkLockout(this.deps.state.current.compiled, compiled, socketAddress(request.remoteAddress), force);
     if (dryRun) {
       return json(200, { dryRun: true, profile: toWire(next), added, removed, updated }, { etag: etagOf(snapshot.revision) });
     }
-    const written = await this.deps.store.compareAndSwap(snapshot.revision, next, originOf(request));
+    const written = await this.deps.store.compareAndSwap(snapshot.revision, next, originOf(request), diff);
     return json(200, { dryRun: false, profile: toWire(written.profile), added, removed, updated }, { etag: etagOf(written.revision) });
   }
 }

@@ -9,6 +9,7 @@ import { parseRange } from '../cidr/parse.js';
 import { formatRange } from '../cidr/format.js';
 import { IpgateError } from '../errors.js';
 import { profileWithInfo, sameInfo } from '../policy/entry-info.js';
+import type { FieldDiff, ProfileDiff } from '../policy/profile-diff.js';
 import type { EntryInfo, Profile } from '../policy/profile.js';
 import { ApiError, type EntryError } from './api-error.js';
 import type { EntryInput, PatchBody } from './body.js';
@@ -20,6 +21,8 @@ export interface PatchResult {
   readonly removed: string[];
   /** Entries already present whose note or expiry time the patch replaced. */
   readonly updated: string[];
+  /** The same, per list (handed to the store with the write). */
+  readonly diff: ProfileDiff;
 }
 
 type Field = 'authorizedIpRanges' | 'egressIpRanges';
@@ -53,6 +56,7 @@ function entryError(entry: string, field: Field, error: unknown): EntryError {
 interface Edited {
   readonly list: string[];
   readonly info: Map<string, EntryInfo>;
+  readonly diff: FieldDiff;
 }
 
 function edit(
@@ -63,6 +67,7 @@ function edit(
   out: { errors: EntryError[]; added: string[]; removed: string[]; updated: string[] },
   isReference?: IsReference,
 ): Edited {
+  const mine = { added: [] as string[], removed: [] as string[], updated: [] as string[] };
   const list = profile[field];
   const before = profile.entryInfo?.[field];
   const keys = list.map((entry) => keyOf(entry, isReference));
@@ -87,7 +92,7 @@ function edit(
       continue;
     }
     drop.add(at);
-    out.removed.push(list[at] ?? entry);
+    mine.removed.push(list[at] ?? entry);
   }
   const kept = list.filter((_, i) => !drop.has(i));
   // The notes of the entries that stay (walking the notes, usually few, not the list).
@@ -109,16 +114,19 @@ function edit(
       // Present: only a note or expiry time given with it changes something.
       if (given !== undefined && !sameInfo(info.get(existing), given)) {
         info.set(existing, given);
-        out.updated.push(existing);
+        mine.updated.push(existing);
       }
       continue;
     }
     present.set(key, entry);
     kept.push(entry);
     if (given !== undefined) info.set(entry, given);
-    out.added.push(entry);
+    mine.added.push(entry);
   }
-  return { list: kept, info };
+  out.added.push(...mine.added);
+  out.removed.push(...mine.removed);
+  out.updated.push(...mine.updated);
+  return { list: kept, info, diff: mine };
 }
 
 export function applyPatch(profile: Profile, patch: PatchBody, isReference?: IsReference): PatchResult {
@@ -139,5 +147,6 @@ export function applyPatch(profile: Profile, patch: PatchBody, isReference?: IsR
     added: out.added,
     removed: out.removed,
     updated: out.updated,
+    diff: { authorizedIpRanges: authorized.diff, egressIpRanges: egress.diff },
   };
 }

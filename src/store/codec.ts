@@ -206,10 +206,15 @@ export function decodeList(text: string, source: string, check?: ProfileCheck): 
   return checked(profileWithInfo(entries, [], { authorizedIpRanges: info }), source, check);
 }
 
-export function encodeList(profile: Profile, source: string): string {
+/** Throws when a list file cannot hold the profile (egress entries). */
+function checkListable(profile: Profile, source: string): void {
   if (profile.egressIpRanges.length > 0) {
     throw new IpgateError('ERR_STORE_UNSUPPORTED', `Store ${source} is a ranges list file and cannot hold egressIpRanges; use a config file with a JSON store`, { input: source });
   }
+}
+
+export function encodeList(profile: Profile, source: string): string {
+  checkListable(profile, source);
   if (profile.authorizedIpRanges.length === 0) return `${LIST_DISABLED_MARKER}\n`;
   const info = profile.entryInfo?.authorizedIpRanges;
   if (info === undefined || info.size === 0) return `${profile.authorizedIpRanges.join('\n')}\n`;
@@ -220,10 +225,16 @@ export function decodeProfile(format: StoreFormat, text: string, source: string,
   return format === 'json' ? decodeJson(text, source, check) : decodeList(text, source, check);
 }
 
-export function encodeProfile(format: StoreFormat, profile: Profile, source: string): string {
+/** Throws ERR_STORE_INVALID / ERR_STORE_UNSUPPORTED when the profile cannot be written in `format`. */
+export function checkEncodable(format: StoreFormat, profile: Profile, source: string): void {
   for (const key of ['authorizedIpRanges', 'egressIpRanges'] as const) {
     const problem = listProblem(profile[key]);
     if (problem !== undefined) invalid(source, `"${key}" ${problem}`);
   }
+  if (format === 'list') checkListable(profile, source);
+}
+
+export function encodeProfile(format: StoreFormat, profile: Profile, source: string): string {
+  checkEncodable(format, profile, source);
   return format === 'json' ? encodeJson(profile) : encodeList(profile, source);
 }

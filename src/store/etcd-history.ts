@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
 import type { Profile } from '../policy/profile.js';
+import type { ProfileDiff } from '../policy/profile-diff.js';
 import { historyPrefix, revisionPart } from './etcd-keys.js';
 import { changeRecord, etag, HISTORY_KEEP, parseRecord, revisionNumber, type ChangeOrigin, type ChangeRecord, type HistoryQuery } from './history.js';
 
@@ -39,9 +40,9 @@ export class EtcdHistory {
    * The record of a write through ipgate, as the put of its transaction, and the record as it will read once
    * the transaction committed at revision `after` (`complete`).
    */
-  ownRecord(input: { name: string; compare: number; origin: ChangeOrigin; before: Profile | undefined; after: Profile }): { put: ExtraPut; complete: (after: number) => ChangeRecord } {
-    const { name, compare, origin, before, after } = input;
-    const record = changeRecord({ time: Date.now(), profile: name, origin, before, after, revisionBefore: compare > 0 ? String(compare) : undefined, revisionAfter: '0' });
+  ownRecord(input: { name: string; compare: number; origin: ChangeOrigin; before: Profile | undefined; after: Profile; diff?: ProfileDiff | undefined }): { put: ExtraPut; complete: (after: number) => ChangeRecord } {
+    const { name, compare, origin, before, after, diff } = input;
+    const record = changeRecord({ time: Date.now(), profile: name, origin, before, after, revisionBefore: compare > 0 ? String(compare) : undefined, revisionAfter: '0', diff });
     // Stored without the ETag after: the key's own mod revision is it (known once the transaction commits).
     const stored: Record<string, unknown> = { ...record };
     delete stored['etagAfter'];

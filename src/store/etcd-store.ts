@@ -24,7 +24,7 @@ import { createEtcdClient, type EtcdTls } from './etcd-client.js';
 import { checkProfileName } from '../policy/profile-name.js';
 import { ABSENT_REVISION, CREATED_VALUE, createdKey, nameOfKey, parseRevision, profileKey, profilesPrefix, REFUSE_EVERYONE } from './etcd-keys.js';
 import type { ProfileCheck } from '../policy/validate.js';
-import { DEFAULT_ORIGIN, type ChangeOrigin, type ChangeRecord, type HistoryQuery, type NamedProfileInfo, type ProfileStore, type StoreEvent, type StoreHealth, type StoreListener, type StoreSnapshot } from './types.js';
+import { DEFAULT_ORIGIN, type ChangeOrigin, type ChangeRecord, type ProfileDiff, type HistoryQuery, type NamedProfileInfo, type ProfileStore, type StoreEvent, type StoreHealth, type StoreListener, type StoreSnapshot } from './types.js';
 import { EtcdHistory, type KeyState } from './etcd-history.js';
 import { fallback, healthOf, observe, startProblem, type EtcdView, type KeyNames, type Observation } from './etcd-view.js';
 import { etcdErrorText } from './etcd-error-text.js';
@@ -161,7 +161,7 @@ export class EtcdStore implements ProfileStore {
     if (!this.reachable) throw unavailable(this.description, this.detail ?? 'etcd not reached');
   }
 
-  async compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN): Promise<StoreSnapshot> {
+  async compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN, diff?: ProfileDiff): Promise<StoreSnapshot> {
     if (!this.reachable) throw unavailable(this.description, this.detail ?? 'etcd not reached');
     // The ETag of the last good profile stands for the key as it is now (even if a refused value was
     // written over it since), so a write through the API repairs a bad value; any other ETag is compared
@@ -170,7 +170,7 @@ export class EtcdStore implements ProfileStore {
     if (compare === undefined) throw stale(expectedRevision, this.snapshot.revision);
     const text = encodeJson(profile);
     const good = decodeJson(text, `profile for ${this.key}`, this.options.check);
-    const own = this.records.ownRecord({ name: this.profileName, compare, origin, before: compare === 0 ? undefined : this.snapshot.profile, after: good });
+    const own = this.records.ownRecord({ name: this.profileName, compare, origin, before: compare === 0 ? undefined : this.snapshot.profile, after: good, diff });
     const revision = await this.writer.swap(this.key, compare, text, expectedRevision, [own.put]);
     this.observe({ at: revision, modRevision: revision, value: encodeJson(good) }, 'write');
     this.recorded(this.profileName, own.complete(revision));
@@ -231,8 +231,8 @@ export class EtcdStore implements ProfileStore {
     return { profile: decodeJson(kv.value.toString('utf8'), `etcd key ${key} (revision ${kv.mod_revision})`, this.options.check), revision: String(kv.mod_revision) };
   }
 
-  async compareAndSwapNamed(name: string, expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN): Promise<StoreSnapshot> {
-    if (name === this.profileName) return this.compareAndSwap(expectedRevision, profile, origin);
+  async compareAndSwapNamed(name: string, expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN, diff?: ProfileDiff): Promise<StoreSnapshot> {
+    if (name === this.profileName) return this.compareAndSwap(expectedRevision, profile, origin, diff);
     const key = profileKey(this.options.prefix, checkProfileName(name));
     const compare = parseRevision(expectedRevision);
     if (compare === undefined) throw stale(expectedRevision, 'unknown');
@@ -245,7 +245,7 @@ export class EtcdStore implements ProfileStore {
       if (error instanceof IpgateError && error.code === 'ERR_STORE_UNAVAILABLE') throw error;
       before = undefined; // a refused value before the change: the record lists every entry as added
     }
-    const own = this.records.ownRecord({ name, compare, origin, before, after: good });
+    const own = this.records.ownRecord({ name, compare, origin, before, after: good, ...(before === undefined ? {} : { diff }) });
     const revision = await this.writer.swap(key, compare, text, expectedRevision, [own.put]);
     this.recorded(name, own.complete(revision));
     return { profile: good, revision: String(revision) };

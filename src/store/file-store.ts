@@ -9,16 +9,17 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { IpgateError } from '../errors.js';
-import { sameEntriesAnyOrder } from '../policy/entry-info.js';
+import { infoOf, sameInfo } from '../policy/entry-info.js';
+import { profileDiff, type FieldDiff } from '../policy/profile-diff.js';
 import type { Profile } from '../policy/profile.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import type { StoreFormat } from '../config/types.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
-import { decodeProfile, encodeProfile, revisionOf } from './codec.js';
+import { checkEncodable, decodeProfile, encodeProfile, revisionOf } from './codec.js';
 import { HistoryFile, historyFileOf } from './history-file.js';
 import { changeRecord, etag, newestFirst, type ChangeRecord, type HistoryQuery } from './history.js';
 import { editListText } from './list-file.js';
-import { DEFAULT_ORIGIN, type ChangeOrigin, type ProfileStore, type StoreEvent, type StoreListener, type StoreSnapshot } from './types.js';
+import { DEFAULT_ORIGIN, type ChangeOrigin, type ProfileDiff, type ProfileStore, type StoreEvent, type StoreListener, type StoreSnapshot } from './types.js';
 import { describeFileError } from '../fs/file-error.js';
 
 export interface FileStoreOptions {
@@ -36,6 +37,18 @@ export interface FileStoreOptions {
 
 /** The one profile a file store holds. */
 const PROFILE_NAME = 'default';
+
+/**
+ * Whether an edited list file reads back as the profile asked for: as many entries, and the entries the
+ * edit added or changed with the notes asked for (the edit touches no others).
+ */
+function readsAs(decoded: Profile, profile: Profile, diff: FieldDiff): boolean {
+  if (decoded.authorizedIpRanges.length !== profile.authorizedIpRanges.length || decoded.egressIpRanges.length !== 0) return false;
+  for (const list of [diff.added, diff.updated]) {
+    for (const entry of list) if (!sameInfo(infoOf(decoded, 'authorizedIpRanges', entry), infoOf(profile, 'authorizedIpRanges', entry))) return false;
+  }
+  return true;
+}
 
 export class FileStore implements ProfileStore {
   readonly description: string;
@@ -88,7 +101,7 @@ export class FileStore implements ProfileStore {
     return this.snapshot;
   }
 
-  compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN): Promise<StoreSnapshot> {
+  compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN, diff?: ProfileDiff): Promise<StoreSnapshot> {
     return this.serialize(async () => {
       await this.readNow();
       if (expectedRevision !== this.snapshot.revision) {
@@ -96,7 +109,8 @@ export class FileStore implements ProfileStore {
           input: expectedRevision,
         });
       }
-      const { text, decoded } = this.encode(profile);
+      const change = diff ?? profileDiff(this.snapshot.profile, profile);
+      const { text, decoded } = this.encode(profile, change);
       const revision = revisionOf(text);
       if (revision === this.snapshot.revision) return this.snapshot;
       await writeFileAtomic(this.options.file, text);
@@ -105,23 +119,24 @@ export class FileStore implements ProfileStore {
       this.text = text;
       this.lastSeen = revision;
       this.emit({ kind: 'changed', snapshot: this.snapshot, origin: 'write' });
-      await this.record(origin, before, this.snapshot);
+      await this.record(origin, before, this.snapshot, change);
       return this.snapshot;
     });
   }
 
   /**
-   * The file's new text and what it reads back as. A list file is edited in place; should the edit not read
-   * back as the profile asked for (it always should), the file is written from the profile instead.
+   * The file's new text and what it reads back as. A list file is edited in place (by `diff`, from the
+   * current text); should the edit not read back as the profile asked for (it always should), the file is
+   * written from the profile instead.
    */
-  private encode(profile: Profile): { text: string; decoded: Profile } {
+  private encode(profile: Profile, diff: ProfileDiff): { text: string; decoded: Profile } {
     const { file, format, check } = this.options;
     if (format === 'list') {
-      encodeProfile(format, profile, file); // the checks of a fresh write (no egress entries, lists of strings)
-      const edited = editListText(this.text, profile, file);
+      checkEncodable(format, profile, file);
+      const edited = editListText(this.text, profile, diff.authorizedIpRanges);
       try {
         const decoded = decodeProfile(format, edited, file, check);
-        if (sameEntriesAnyOrder(decoded, profile)) return { text: edited, decoded };
+        if (readsAs(decoded, profile, diff.authorizedIpRanges)) return { text: edited, decoded };
       } catch {
         // fall through to a fresh write, which reports what is wrong with the profile itself
       }
@@ -140,8 +155,8 @@ export class FileStore implements ProfileStore {
   }
 
   /** Appends the record of a change (a failure is a warning: the change itself is made). */
-  private async record(origin: ChangeOrigin, before: StoreSnapshot, after: StoreSnapshot): Promise<void> {
-    const record = changeRecord({ time: Date.now(), profile: PROFILE_NAME, origin, before: before.profile, after: after.profile, revisionBefore: before.revision, revisionAfter: after.revision });
+  private async record(origin: ChangeOrigin, before: StoreSnapshot, after: StoreSnapshot, diff?: ProfileDiff): Promise<void> {
+    const record = changeRecord({ time: Date.now(), profile: PROFILE_NAME, origin, before: before.profile, after: after.profile, revisionBefore: before.revision, revisionAfter: after.revision, diff });
     try {
       await this.historyFile.append(record);
     } catch (error) {

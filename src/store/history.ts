@@ -5,8 +5,9 @@
  * profile (a JSON-lines file next to the store file, keys in etcd written in the same transaction as the
  * change) and serve them newest first.
  */
-import { infoOf, sameInfo, wireEntry, type WireEntry } from '../policy/entry-info.js';
-import type { Profile, ProfileField } from '../policy/profile.js';
+import { infoOf, wireEntry, type WireEntry } from '../policy/entry-info.js';
+import { PROFILE_FIELDS, profileDiff, type ProfileDiff } from '../policy/profile-diff.js';
+import type { Profile } from '../policy/profile.js';
 
 /** How a change came in. */
 export type ChangePath =
@@ -46,7 +47,7 @@ export interface ChangeRecord {
 }
 
 /** Most entries listed in one record's `added` and `removed` (the counts are always complete). */
-export const MAX_LISTED = 1000;
+export const MAX_LISTED = 100;
 
 /** Records kept per profile (etcd) and in memory. */
 export const HISTORY_KEEP = 1000;
@@ -58,37 +59,31 @@ export function etag(revision: string): string {
   return `"${revision}"`;
 }
 
-function listDiff(before: Profile, after: Profile, field: ProfileField, added: WireEntry[], removed: WireEntry[], counts: { added: number; removed: number }): void {
-  const old = new Set(before[field]);
-  const now = new Set(after[field]);
-  for (const entry of now) {
-    const info = infoOf(after, field, entry);
-    if (!old.has(entry)) {
-      counts.added++;
-      if (added.length < MAX_LISTED) added.push(wireEntry(entry, info));
-    } else if (!sameInfo(infoOf(before, field, entry), info)) {
-      counts.added++;
-      counts.removed++;
-      if (added.length < MAX_LISTED) added.push(wireEntry(entry, info));
-      if (removed.length < MAX_LISTED) removed.push(wireEntry(entry, infoOf(before, field, entry)));
-    }
-  }
-  for (const entry of old) {
-    if (now.has(entry)) continue;
-    counts.removed++;
-    if (removed.length < MAX_LISTED) removed.push(wireEntry(entry, infoOf(before, field, entry)));
-  }
-}
-
-/** The entries added and removed between two profiles (both lists; entries compared as written). */
-export function diffProfiles(before: Profile | undefined, after: Profile): { added: WireEntry[]; removed: WireEntry[]; addedCount: number; removedCount: number } {
-  const empty: Profile = { authorizedIpRanges: [], egressIpRanges: [] };
+/**
+ * The entries of a record: added (new, and kept with another note or expiry time, in the new form) and
+ * removed (removed, and the old form of the updated ones), at most MAX_LISTED of each, with full counts.
+ * `known` is the writer's diff from `before`; without `before` (the profile is created) every entry is added,
+ * whatever the writer compared with.
+ */
+export function recordEntries(before: Profile | undefined, after: Profile, known?: ProfileDiff): { added: WireEntry[]; removed: WireEntry[]; addedCount: number; removedCount: number } {
+  const diff = known !== undefined && before !== undefined ? known : profileDiff(before, after);
   const added: WireEntry[] = [];
   const removed: WireEntry[] = [];
-  const counts = { added: 0, removed: 0 };
-  listDiff(before ?? empty, after, 'authorizedIpRanges', added, removed, counts);
-  listDiff(before ?? empty, after, 'egressIpRanges', added, removed, counts);
-  return { added, removed, addedCount: counts.added, removedCount: counts.removed };
+  let addedCount = 0;
+  let removedCount = 0;
+  for (const field of PROFILE_FIELDS) {
+    const d = diff[field];
+    addedCount += d.added.length + d.updated.length;
+    removedCount += d.removed.length + d.updated.length;
+    for (const list of [d.updated, d.added]) {
+      for (let i = 0; i < list.length && added.length < MAX_LISTED; i++) added.push(wireEntry(list[i] ?? '', infoOf(after, field, list[i] ?? '')));
+    }
+    if (before === undefined) continue;
+    for (const list of [d.updated, d.removed]) {
+      for (let i = 0; i < list.length && removed.length < MAX_LISTED; i++) removed.push(wireEntry(list[i] ?? '', infoOf(before, field, list[i] ?? '')));
+    }
+  }
+  return { added, removed, addedCount, removedCount };
 }
 
 /** The record of a change from `before` (at `revisionBefore`, undefined: it did not exist) to `after`. */
@@ -100,8 +95,10 @@ export function changeRecord(input: {
   readonly after: Profile;
   readonly revisionBefore: string | undefined;
   readonly revisionAfter: string;
+  /** What the change did, when the writer knows it (else it is worked out from `before` and `after`). */
+  readonly diff?: ProfileDiff | undefined;
 }): ChangeRecord {
-  const diff = diffProfiles(input.before, input.after);
+  const diff = recordEntries(input.before, input.after, input.diff);
   return {
     time: new Date(input.time).toISOString(),
     profile: input.profile,

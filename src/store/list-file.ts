@@ -11,27 +11,16 @@
  * forms is refused (an expiry that cannot be read must not become an entry that never expires).
  *
  * A write through ipgate edits the file in place (editListText): lines of entries that stay, comment lines
- * and other trailing comments are kept as they are; lines of removed entries are dropped; new entries are
- * appended, one a line.
+ * and other trailing comments are kept as they are; lines of removed entries are dropped (from a line of
+ * several entries, only the entry); new entries are appended, one a line.
  */
 import { IpgateError } from '../errors.js';
 import { checkNote, formatExpiry, parseExpiry } from '../policy/entry-info.js';
+import type { FieldDiff } from '../policy/profile-diff.js';
 import type { EntryInfo, Profile } from '../policy/profile.js';
 
 /** In a list file, an explicit "no restriction": this exact line, alone on its line (see codec.ts). */
 export const LIST_DISABLED_MARKER = '# ipgate: disabled (every source is allowed)';
-
-export interface ListLine {
-  /** The line as it is in the file (without its line break). */
-  readonly text: string;
-  /** The entries on it (one usually; commas separate several). */
-  readonly entries: readonly string[];
-  /** Text from the first `#` on (undefined: no comment). */
-  readonly comment?: string;
-  /** The note and expiry its trailing comment gives the entries on it. */
-  readonly info?: EntryInfo;
-  readonly marker: boolean;
-}
 
 const EXPIRES_FORM = /^expires:\s*(\S+?)\s*(?:;\s*note:(.*))?$/;
 
@@ -60,25 +49,6 @@ export function commentInfo(comment: string, entry: string, where: string): Entr
   return { expires, ...(note === undefined ? {} : { note }) };
 }
 
-/** Reads the file's lines. `where` names the file in errors. */
-export function parseListLines(text: string, where: string): ListLine[] {
-  const lines = text.split(/\r?\n/);
-  if (lines.at(-1) === '') lines.pop();
-  return lines.map((line, n) => {
-    if (line.trim() === LIST_DISABLED_MARKER) return { text: line, entries: [], marker: true };
-    const hash = line.indexOf('#');
-    const content = hash === -1 ? line : line.slice(0, hash);
-    const entries: string[] = [];
-    for (const part of content.split(',')) {
-      const entry = part.trim();
-      if (entry !== '') entries.push(entry);
-    }
-    const comment = hash === -1 ? undefined : line.slice(hash);
-    const info = comment === undefined || entries.length === 0 ? undefined : commentInfo(comment, entries[0] ?? '', `${where} line ${n + 1}`);
-    return { text: line, entries, marker: false, ...(comment === undefined ? {} : { comment }), ...(info === undefined ? {} : { info }) };
-  });
-}
-
 /** The trailing comment ipgate writes for an entry's note and expiry time ('' for none). */
 export function infoComment(info: EntryInfo | undefined): string {
   if (info === undefined) return '';
@@ -92,64 +62,79 @@ export function entryLine(entry: string, info: EntryInfo | undefined): string {
   return comment === '' ? entry : `${entry}  ${comment}`;
 }
 
-function sameNote(a: EntryInfo | undefined, b: EntryInfo | undefined): boolean {
-  return a?.note === b?.note && a?.expires === b?.expires;
+/** Entries of one line (commas separate), and where its comment starts (-1: none). */
+function lineEntries(line: string): { entries: string[]; hash: number } {
+  const hash = line.indexOf('#');
+  const content = hash === -1 ? line : line.slice(0, hash);
+  const entries: string[] = [];
+  for (const part of content.split(',')) {
+    const entry = part.trim();
+    if (entry !== '') entries.push(entry);
+  }
+  return { entries, hash };
 }
 
 /**
- * The file's text edited into `target` (authorized entries only; a list file holds no egress entries):
- * see the module header. Entries compare as written; the order of the entries already in the file is kept.
+ * The file's text edited by `diff` (what the change does to the authorized entries; a list file holds no
+ * egress entries) into `target`: see the module header. Entries compare as written; lines of entries the
+ * change does not touch are kept as they are, so an edit costs little more than reading the file.
  */
-export function editListText(text: string, target: Profile, where: string): string {
-  const wanted = new Map<string, number>();
-  for (const entry of target.authorizedIpRanges) wanted.set(entry, (wanted.get(entry) ?? 0) + 1);
+export function editListText(text: string, target: Profile, diff: FieldDiff): string {
   const info = target.entryInfo?.authorizedIpRanges;
   const disabled = target.authorizedIpRanges.length === 0;
+  const removing = new Map<string, number>();
+  for (const entry of diff.removed) removing.set(entry, (removing.get(entry) ?? 0) + 1);
+  const updating = new Set(diff.updated);
   const out: string[] = [];
-  const take = (entry: string): boolean => {
-    const left = wanted.get(entry) ?? 0;
-    if (left === 0) return false;
-    wanted.set(entry, left - 1);
-    return true;
-  };
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  // Without removals or changed notes (an addition: the common case) every line stays.
+  const untouched = removing.size === 0 && updating.size === 0;
   let marker = false;
-  for (const line of parseListLines(text, where)) {
-    if (line.marker) {
-      if (disabled && !marker) out.push(line.text);
+  for (const line of lines) {
+    if (line.trim() === LIST_DISABLED_MARKER) {
+      if (disabled && !marker) out.push(line);
       marker = true;
       continue;
     }
-    if (line.entries.length === 0) {
-      out.push(line.text);
+    if (untouched) {
+      out.push(line);
       continue;
     }
+    const { entries, hash } = lineEntries(line);
+    if (entries.length === 0 || !entries.some((e) => removing.has(e) || updating.has(e))) {
+      out.push(line);
+      continue;
+    }
+    const comment = hash === -1 ? undefined : line.slice(hash);
+    const lineInfo = comment === undefined ? undefined : commentInfo(comment, entries[0] ?? '', 'the list file');
     const kept: string[] = [];
     const moved: string[] = [];
-    for (const entry of line.entries) {
-      if (!take(entry)) continue;
-      // An entry whose note changed gets a line of its own unless it is alone on this one.
-      if (sameNote(line.info, info?.get(entry)) || line.entries.length === 1) kept.push(entry);
-      else moved.push(entry);
+    for (const entry of entries) {
+      const left = removing.get(entry) ?? 0;
+      if (left > 0) {
+        removing.set(entry, left - 1);
+        continue;
+      }
+      if (updating.has(entry) && entries.length > 1) moved.push(entry); // a changed note: a line of its own
+      else kept.push(entry);
     }
-    if (kept.length === line.entries.length && (kept.length !== 1 || sameNote(line.info, info?.get(kept[0] ?? '')))) {
-      out.push(line.text);
-    } else if (kept.length === 1 && line.entries.length === 1) {
-      // The one entry stays; its note or expiry changed. A plain comment it had moves to a line of its own
+    const indent = /^\s*/.exec(line)?.[0] ?? '';
+    const only = kept.length === 1 && entries.length === 1 ? kept[0] : undefined;
+    if (only !== undefined && updating.has(only)) {
+      // The one entry stays with another note or expiry. A plain comment it had moves to a line of its own
       // above it (the note takes the rest of the entry's line).
-      const entry = kept[0] ?? '';
-      const indent = /^\s*/.exec(line.text)?.[0] ?? '';
-      const noteComment = infoComment(info?.get(entry));
-      if (line.info === undefined && line.comment !== undefined) out.push(`${indent}${line.comment}`);
-      out.push(`${indent}${entry}${noteComment === '' ? '' : `  ${noteComment}`}`);
+      if (lineInfo === undefined && comment !== undefined) out.push(`${indent}${comment}`);
+      const noteComment = infoComment(info?.get(only));
+      out.push(`${indent}${only}${noteComment === '' ? '' : `  ${noteComment}`}`);
+    } else if (kept.length === entries.length) {
+      out.push(line);
     } else if (kept.length > 0) {
-      const indent = /^\s*/.exec(line.text)?.[0] ?? '';
-      out.push(`${indent}${kept.join(', ')}${line.comment === undefined ? '' : `  ${line.comment}`}`);
+      out.push(`${indent}${kept.join(', ')}${comment === undefined ? '' : `  ${comment}`}`);
     }
     for (const entry of moved) out.push(entryLine(entry, info?.get(entry)));
   }
   if (disabled && !marker) out.push(LIST_DISABLED_MARKER);
-  for (const entry of target.authorizedIpRanges) {
-    if (take(entry)) out.push(entryLine(entry, info?.get(entry)));
-  }
+  for (const entry of diff.added) out.push(entryLine(entry, info?.get(entry)));
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

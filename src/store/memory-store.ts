@@ -4,7 +4,7 @@ import type { Profile } from '../policy/profile.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import { decodeJson, defaultProfileCheck, encodeJson, revisionOf } from './codec.js';
 import { changeRecord, HISTORY_KEEP, newestFirst, type ChangeRecord, type HistoryQuery } from './history.js';
-import { DEFAULT_ORIGIN, type ChangeOrigin, type ProfileStore, type StoreEvent, type StoreListener, type StoreSnapshot } from './types.js';
+import { DEFAULT_ORIGIN, type ChangeOrigin, type ProfileDiff, type ProfileStore, type StoreEvent, type StoreListener, type StoreSnapshot } from './types.js';
 
 export class MemoryStore implements ProfileStore {
   readonly description = 'memory';
@@ -22,7 +22,7 @@ export class MemoryStore implements ProfileStore {
     return this.snapshot;
   }
 
-  compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN): Promise<StoreSnapshot> {
+  compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN, diff?: ProfileDiff): Promise<StoreSnapshot> {
     if (expectedRevision !== this.snapshot.revision) {
       return Promise.reject(new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expectedRevision}" (now "${this.snapshot.revision}"); read it again and retry`, { input: expectedRevision }));
     }
@@ -38,7 +38,7 @@ export class MemoryStore implements ProfileStore {
     if (revision !== this.snapshot.revision) {
       const before = this.snapshot;
       this.snapshot = { profile: decoded, revision };
-      const record = changeRecord({ time: Date.now(), profile: 'default', origin, before: before.profile, after: decoded, revisionBefore: before.revision, revisionAfter: revision });
+      const record = changeRecord({ time: Date.now(), profile: 'default', origin, before: before.profile, after: decoded, revisionBefore: before.revision, revisionAfter: revision, diff });
       this.records.push(record);
       if (this.records.length > HISTORY_KEEP) this.records.splice(0, this.records.length - HISTORY_KEEP);
       this.emit({ kind: 'changed', snapshot: this.snapshot, origin: 'write' });

@@ -4,9 +4,10 @@
  */
 import type { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
+import type { ProfileDiff } from '../policy/profile-diff.js';
 import type { ChangeOrigin, ChangeRecord, HistoryQuery } from './history.js';
 
-export type { ChangeOrigin, ChangeRecord, HistoryQuery };
+export type { ChangeOrigin, ChangeRecord, HistoryQuery, ProfileDiff };
 
 export interface StoreSnapshot {
   readonly profile: Profile;
@@ -57,9 +58,10 @@ export interface ProfileStore {
   /**
    * Replaces the profile if the store is still at `expectedRevision`; resolves to the new snapshot.
    * Rejects with IpgateError ERR_PRECONDITION when the revision is stale; the profile is validated first.
-   * The change is recorded in the history with `origin` (default: DEFAULT_ORIGIN).
+   * The change is recorded in the history with `origin` (default: DEFAULT_ORIGIN). `diff`, when the writer
+   * knows it, is what the change does to the profile at `expectedRevision` (else the store works it out).
    */
-  compareAndSwap(expectedRevision: string, profile: Profile, origin?: ChangeOrigin): Promise<StoreSnapshot>;
+  compareAndSwap(expectedRevision: string, profile: Profile, origin?: ChangeOrigin, diff?: ProfileDiff): Promise<StoreSnapshot>;
   /** The recorded changes, newest first. */
   history(query: HistoryQuery): Promise<ChangeRecord[]>;
   /** Calls `listener` on every change (writes through this store included) and rejected change. */
@@ -86,7 +88,7 @@ export interface ProfileStore {
   /** Reads another named profile; undefined when it does not exist (revision `0` creates it). */
   readNamed?(name: string): Promise<StoreSnapshot | undefined>;
   /** compareAndSwap on another named profile; expected revision `0` creates it. */
-  compareAndSwapNamed?(name: string, expectedRevision: string, profile: Profile, origin?: ChangeOrigin): Promise<StoreSnapshot>;
+  compareAndSwapNamed?(name: string, expectedRevision: string, profile: Profile, origin?: ChangeOrigin, diff?: ProfileDiff): Promise<StoreSnapshot>;
 }
 
 /** Who a write is recorded as when the writer does not say (library use; ipgate's own writers always say). */
