@@ -3,12 +3,13 @@
  * (`time` ISO, `level` as a word, `event`, the fields), and `ipgate serve --log-level` / IPGATE_LOG_LEVEL.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { jsonLogger, type LogLevel } from '../src/runtime/log.js';
-import { runIpgate, startIpgateArgs } from './helpers/ipgate.js';
+import { runIpgate, startIpgateArgs, type RunningIpgate } from './helpers/ipgate.js';
 import { freePort } from './helpers/ports.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -57,6 +58,15 @@ async function disabledConfig(dir: string): Promise<string> {
   return file;
 }
 
+/** Stops the gateway and waits until everything it wrote to standard error has been read. */
+async function stopped(run: RunningIpgate): Promise<RunningIpgate> {
+  const stderr = run.child.stderr;
+  const closed = stderr === null || stderr.closed ? Promise.resolve() : once(stderr, 'close');
+  await run.stop();
+  await closed;
+  return run;
+}
+
 function events(lines: readonly Record<string, unknown>[]): string[] {
   return lines.map((l) => `${String(l['level'])}:${String(l['event'])}`);
 }
@@ -66,25 +76,21 @@ test('serve: --log-level and IPGATE_LOG_LEVEL choose the lines written; the flag
   t.after(remove);
   const config = await disabledConfig(dir);
 
-  const plain = await startIpgateArgs(['--config', config]);
-  await plain.stop();
+  const plain = await stopped(await startIpgateArgs(['--config', config]));
   assert.ok(events(plain.logs()).includes('info:ready'), plain.stderr());
   assert.ok(events(plain.logs()).includes('warn:profile-disabled'));
 
-  const warn = await startIpgateArgs(['--config', config, '--log-level', 'warn']);
-  await warn.stop();
+  const warn = await stopped(await startIpgateArgs(['--config', config, '--log-level', 'warn']));
   assert.ok(events(warn.logs()).includes('warn:profile-disabled'), warn.stderr());
   assert.ok(warn.logs().every((l) => l['level'] === 'warn' || l['level'] === 'error'), warn.stderr());
 
   // Only the environment: the config from IPGATE_CONFIG, the level from IPGATE_LOG_LEVEL.
-  const env = await startIpgateArgs([], { env: { IPGATE_CONFIG: config, IPGATE_LOG_LEVEL: 'error' } });
-  await env.stop();
+  const env = await stopped(await startIpgateArgs([], { env: { IPGATE_CONFIG: config, IPGATE_LOG_LEVEL: 'error' } }));
   assert.deepEqual(env.logs(), [], env.stderr());
   assert.match(env.stdout(), /ipgate: ready/);
 
   // The flag wins over the environment.
-  const both = await startIpgateArgs(['--config', config, '--log-level', 'info'], { env: { IPGATE_LOG_LEVEL: 'error' } });
-  await both.stop();
+  const both = await stopped(await startIpgateArgs(['--config', config, '--log-level', 'info'], { env: { IPGATE_LOG_LEVEL: 'error' } }));
   assert.ok(events(both.logs()).includes('info:ready'), both.stderr());
 });
 

@@ -12,8 +12,8 @@ export function registerNodeConnectionMetrics(registry: Registry, listeners: Rea
     decisions() {
       const out: DecisionCount[] = [];
       perListener((listener, c) => {
-        for (const [reason, count] of Object.entries(c.allowed)) out.push({ listener, decision: 'allowed', reason, count });
-        for (const [reason, count] of Object.entries(c.refused)) out.push({ listener, decision: 'refused', reason, count });
+        for (const { reason, count } of c.allowed) out.push({ listener, decision: 'allowed', reason, count });
+        for (const { reason, count } of c.refused) out.push({ listener, decision: 'refused', reason, count });
       });
       return out;
     },

@@ -25,8 +25,9 @@ extraShare, egressIncluded, warnings, ranges}.`,
     { name: 'config', type: 'string', value: 'FILE', help: 'ipgate config with profile: (or store:) and sources: (required)' },
     {
       name: 'target', type: 'string', value: 'T',
-      help: `aks (IPv4, 200 entries; egress IPs left out, AKS adds them), gke (IPv4, 50),
-eks (IPv4, 40), ipgate (IPv4+IPv6, no limit); gke/eks/ipgate include the egress ranges (required)`,
+      help: `the platform (required): aks (IPv4, 200 entries; egress IPs left out, AKS adds them),
+gke (IPv4, 50), eks (IPv4, 40), ipgate (IPv4+IPv6, no limit); gke, eks and ipgate
+include the egress ranges`,
     },
     { name: 'max', type: 'string', value: 'N', help: "entry limit instead of the target's" },
     { name: 'exclude', type: 'string', value: 'FILE', help: 'ranges that must never be covered (one per line, # comments)' },
