@@ -15,6 +15,6 @@ export const TABLE_OUTPUT: OutputDef = { human: 'table', forms: ['table', 'json'
 
 /** Exit codes every command shares, after its own. */
 export const ERROR_EXITS = [
-  [2, 'bad input or usage, or an error the gateway or a file reported (one line with its ERR_ code)'],
+  [2, 'bad input or usage, or an error the gateway or a file reported (one line with its error code)'],
   [70, 'internal error (a bug: the message and stack are printed so it can be reported)'],
 ] as const;
