@@ -46,6 +46,8 @@ export interface ProfileGeneration {
   readonly expired: readonly string[];
   /** Every authorized entry expired: the generation is "egress only". */
   readonly egressOnly: boolean;
+  /** When it was put in force (milliseconds since the epoch). */
+  readonly appliedAt: number;
 }
 
 export type GenerationListener = (current: ProfileGeneration, previous: ProfileGeneration) => void;
@@ -195,6 +197,7 @@ export class ProfileState {
       expiresAt: expiry.expiresAt,
       expired: expiry.expired,
       egressOnly: expiry.egressOnly,
+      appliedAt: Date.now(),
     };
   }
 

@@ -3,30 +3,34 @@
  * by which path (admin-api, file, sighup, etcd, expiry), who (actor) from which address, the entries added
  * (+) and removed (-), and the ETag before and after.
  */
-import { IpgateError } from '../../errors.js';
 import { checkProfileName } from '../../policy/profile-name.js';
-import { parseCommandArgs, type CommandSpec } from '../args.js';
+import { parseCommand, usageError, type CommandDef } from '../args.js';
 import { adminRequest, resolveTarget, unexpectedAnswer } from '../client.js';
-import { writeJson } from '../output.js';
-import { outputMode, VERDICT_OPTIONS, VERDICT_OPTIONS_HELP } from '../verdict-command.js';
+import { ERROR_EXITS, SERVER_OPTIONS, TABLE_OUTPUT } from '../common-options.js';
+import { printResult } from '../output.js';
 
-const OPTIONS = {
-  ...VERDICT_OPTIONS,
-  limit: { type: 'string' },
-  profile: { type: 'string' },
-} as const;
+const OPTIONS = [
+  ...SERVER_OPTIONS,
+  { name: 'limit', type: 'string', value: 'N', default: '50', help: 'at most N changes (1 to 1000)' },
+  { name: 'profile', type: 'string', value: 'NAME', help: 'only the changes of profile NAME (default: every profile of the store)' },
+] as const;
 
-const SPEC: CommandSpec<typeof OPTIONS> = {
+export const COMMAND: CommandDef<typeof OPTIONS> = {
   name: 'history',
-  help: `Usage: ipgate history [--limit N] [--profile NAME] --server URL --token-file F [--output json]
-
-Shows the recorded changes of the gateway's profiles, newest first: time, profile, path (admin-api, file,
-sighup, etcd, expiry), actor, the caller's address, the entries added (+) and removed (-), and the ETag
-before and after.
-${VERDICT_OPTIONS_HELP}
-  --limit N           at most N changes (default 50, at most 1000)
-  --profile NAME      only the changes of profile NAME (default: every profile of the store)`,
+  summary: "show who changed which entries of a running gateway's profiles, and when",
+  usage: ['--server URL --token-file FILE [--limit N] [--profile NAME] [-o table|json|yaml]'],
+  description: `Shows the recorded changes of the gateway's profiles, newest first: time, profile, path (admin-api,
+file, sighup, etcd, expiry), actor, the caller's address, the entries added (+) and removed (-), and
+the ETag before and after. An entry whose note or expiry time changed is shown removed in its old form
+and added in its new one. JSON and YAML hold {history: [{time, profile, actor, address, path, added,
+removed, addedCount, removedCount, etagBefore, etagAfter}]}, as GET /v1/history answers.`,
   options: OPTIONS,
+  output: TABLE_OUTPUT,
+  examples: [
+    'ipgate history --server http://127.0.0.1:9090 --token-file admin.token',
+    'ipgate history --limit 10 --profile cluster-b -o yaml',
+  ],
+  exitCodes: [[0, 'the history was shown'], ...ERROR_EXITS],
   maxPositionals: 0,
 };
 
@@ -75,19 +79,18 @@ export function formatHistory(records: readonly HistoryRecord[]): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(SPEC, argv);
+  const parsed = parseCommand(COMMAND, argv);
   if (parsed === undefined) return 0;
-  const { values } = parsed;
-  const output = outputMode(values.output);
+  const { values, output } = parsed;
   const limit = values.limit;
-  if (limit !== undefined && !/^[1-9]\d{0,3}$/.test(limit)) {
-    throw new IpgateError('ERR_USAGE', `--limit "${limit}" must be a whole number from 1 to 1000`, { input: limit });
+  if (limit !== undefined && !(/^[1-9]\d{0,3}$/.test(limit) && Number(limit) <= 1000)) {
+    throw usageError('history', `--limit "${limit}" must be a whole number from 1 to 1000`, limit);
   }
   const profile = values.profile === undefined ? undefined : checkProfileName(values.profile, '--profile');
   const target = resolveTarget(values.server, values['token-file'], values.timeout);
   const res = await adminRequest(target, 'GET', '/v1/history', { query: { limit, profile } });
-  if (!isRecordList(res.body)) throw unexpectedAnswer('GET /v1/history', target.baseUrl);
-  if (output === 'json') writeJson(res.body);
-  else process.stdout.write(formatHistory(res.body.history));
+  const body = res.body;
+  if (!isRecordList(body)) throw unexpectedAnswer('GET /v1/history', target.baseUrl);
+  printResult(output, body, { table: () => formatHistory(body.history) });
   return 0;
 }
