@@ -191,6 +191,25 @@ describe('a list file is edited in place', () => {
     assert.match(text, /^198\.51\.100\.0\/24 {2}# pools A and B\n198\.51\.101\.0\/24 {2}# note: pool B, Bob$/m);
   });
 
+  test('replacing every entry keeps the comment lines and drops every line that held an entry', () => {
+    const text = edit(withNotes(['203.0.113.7/32', '2001:db8::/48'], { '2001:db8::/48': { note: 'lab' } }));
+    assert.equal(text, [
+      '# Production access list',
+      '# owner: platform team',
+      '',
+      '',
+      '  # vpn pools',
+      '203.0.113.7/32',
+      '2001:db8::/48  # note: lab',
+      '',
+    ].join('\n'));
+    const crlf = file.replaceAll('\n', '\r\n');
+    const target: Profile = { authorizedIpRanges: ['203.0.113.7/32'], egressIpRanges: [] };
+    assert.equal(editListText(crlf, target, profileDiff(decodeList(crlf, 'test'), target).authorizedIpRanges), [
+      '# Production access list', '# owner: platform team', '', '', '  # vpn pools', '203.0.113.7/32', '',
+    ].join('\n'));
+  });
+
   test('disabling keeps the comments and writes the marker; enabling again drops the marker', () => {
     const off = edit({ authorizedIpRanges: [], egressIpRanges: [] });
     assert.match(off, /^# Production access list$/m);

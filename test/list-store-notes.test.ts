@@ -89,3 +89,20 @@ test('a note edited on disk is read back, and recorded as a change of path "file
   const history = await readFile(`${file}.history.jsonl`, 'utf8');
   assert.equal(history.trim().split('\n').length, 4, 'add, remove, set, the edit on disk');
 });
+
+test('a PUT in another order: the entries already in the file stay where they are, new ones follow, and that is the profile', async () => {
+  const before = (await adminRequest(fx.adminUrl, 'GET', '/v1/profile', { token: fx.token })).json as { authorizedIpRanges: unknown[] };
+  const reversed = [...before.authorizedIpRanges].reverse();
+  // What is validated and compiled is the profile in the order it will be stored: a dry run shows it.
+  const dry = await adminRequest(fx.adminUrl, 'PUT', '/v1/profile?dryRun=true', { token: fx.token, body: { authorizedIpRanges: ['192.0.2.77/32', ...reversed] } });
+  assert.deepEqual((dry.json as { profile: { authorizedIpRanges: unknown[] } }).profile.authorizedIpRanges, [...before.authorizedIpRanges, '192.0.2.77/32']);
+  const put = await adminRequest(fx.adminUrl, 'PUT', '/v1/profile', { token: fx.token, body: { authorizedIpRanges: ['192.0.2.77/32', ...reversed] } });
+  assert.equal(put.status, 200, put.text);
+  const answered = (put.json as { profile: { authorizedIpRanges: unknown[] } }).profile.authorizedIpRanges;
+  assert.deepEqual(answered, [...before.authorizedIpRanges, '192.0.2.77/32'], 'the order of the file');
+  const now = (await adminRequest(fx.adminUrl, 'GET', '/v1/profile', { token: fx.token })).json as { authorizedIpRanges: unknown[] };
+  assert.deepEqual(now.authorizedIpRanges, answered);
+  const text = await readFile(file, 'utf8');
+  assert.match(text, /^# Who may reach the production API server\.$/m, 'comments stay');
+  assert.ok(text.endsWith('\n192.0.2.77/32\n'), text);
+});

@@ -299,8 +299,9 @@ export class AdminApi {
     let next: Profile;
     let diff: ProfileDiff;
     if (request.method === 'PUT') {
-      next = parseProfileBody(request.body, this.now());
-      diff = profileDiff(snapshot.profile, next);
+      const body = parseProfileBody(request.body, this.now());
+      diff = profileDiff(snapshot.profile, body);
+      next = this.deps.store.arrange?.(body, diff) ?? body;
     } else {
       ({ profile: next, diff } = applyPatch(snapshot.profile, parsePatchBody(request.body, this.now()), this.deps.sources?.isReference ?? isSourceReference));
     }

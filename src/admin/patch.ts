@@ -67,7 +67,7 @@ function edit(
   out: { errors: EntryError[]; added: string[]; removed: string[]; updated: string[] },
   isReference?: IsReference,
 ): Edited {
-  const mine = { added: [] as string[], removed: [] as string[], updated: [] as string[] };
+  const mine = { added: [] as string[], removed: [] as string[], updated: [] as string[], kept: [] as string[] };
   const list = profile[field];
   const before = profile.entryInfo?.[field];
   const keys = list.map((entry) => keyOf(entry, isReference));
@@ -95,6 +95,7 @@ function edit(
     mine.removed.push(list[at] ?? entry);
   }
   const kept = list.filter((_, i) => !drop.has(i));
+  mine.kept = [...kept];
   // The notes of the entries that stay (walking the notes, usually few, not the list).
   const info = new Map<string, EntryInfo>();
   const dropped = new Set([...drop].map((i) => list[i]));
@@ -123,9 +124,8 @@ function edit(
     if (given !== undefined) info.set(entry, given);
     mine.added.push(entry);
   }
-  out.added.push(...mine.added);
-  out.removed.push(...mine.removed);
-  out.updated.push(...mine.updated);
+  // (Not push(...list): a list of a hundred thousand entries is too many arguments for one call.)
+  for (const key of ['added', 'removed', 'updated'] as const) for (const entry of mine[key]) out[key].push(entry);
   return { list: kept, info, diff: mine };
 }
 

@@ -59,7 +59,9 @@ export function describeInfo(info: EntryInfo, now: number): string {
 
 function listLines(list: readonly string[], info: ReadonlyMap<string, EntryInfo> | undefined, now: number): string[] {
   if (info === undefined || info.size === 0) return list.map((r) => `  ${r}`);
-  const width = Math.max(0, ...list.filter((r) => info.has(r)).map((r) => r.length));
+  // (A loop, not Math.max(...list): a list of a hundred thousand entries is too many arguments for one call.)
+  let width = 0;
+  for (const r of list) if (info.has(r) && r.length > width) width = r.length;
   return list.map((r) => {
     const i = info.get(r);
     return i === undefined ? `  ${r}` : `  ${r.padEnd(width)}  ${describeInfo(i, now)}`;

@@ -10,6 +10,8 @@ export interface FieldDiff {
   readonly added: readonly string[];
   readonly removed: readonly string[];
   readonly updated: readonly string[];
+  /** The entries present before and after (`updated` among them), in the order of before. */
+  readonly kept: readonly string[];
 }
 
 export type ProfileDiff = { readonly [F in ProfileField]: FieldDiff };
@@ -27,8 +29,9 @@ function fieldDiff(before: Profile, after: Profile, field: ProfileField): FieldD
     else if (notes && !sameInfo(infoOf(before, field, entry), infoOf(after, field, entry))) updated.push(entry);
   }
   const removed: string[] = [];
-  for (const entry of old) if (!now.has(entry)) removed.push(entry);
-  return { added, removed, updated };
+  const kept: string[] = [];
+  for (const entry of old) (now.has(entry) ? kept : removed).push(entry);
+  return { added, removed, updated, kept };
 }
 
 /** The diff between two profiles (undefined `before`: the profile did not exist). */
@@ -38,6 +41,6 @@ export function profileDiff(before: Profile | undefined, after: Profile): Profil
 }
 
 /** One list of every entry a diff names under `key`, both lists together (authorized first). */
-export function diffEntries(diff: ProfileDiff, key: keyof FieldDiff): string[] {
+export function diffEntries(diff: ProfileDiff, key: 'added' | 'removed' | 'updated'): string[] {
   return [...diff.authorizedIpRanges[key], ...diff.egressIpRanges[key]];
 }

@@ -9,7 +9,8 @@
  *   mod revision is the change's means it was a write through ipgate (recorded already); otherwise each
  *   instance writes the record only if its key (`<revision before>`, or `00000000000000000000-<revision>`
  *   when the key had no value before) does not exist yet, so it is recorded once, identically for all.
- * - Each profile keeps its newest HISTORY_KEEP records (older ones are deleted after a write).
+ * - Each profile keeps its newest HISTORY_KEEP records (by default): once there are a twentieth more, the
+ *   writer deletes the oldest.
  */
 import { randomBytes } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
@@ -18,8 +19,6 @@ import type { ProfileDiff } from '../policy/profile-diff.js';
 import { historyPrefix, revisionPart } from './etcd-keys.js';
 import { changeRecord, etag, HISTORY_KEEP, parseRecord, revisionNumber, type ChangeOrigin, type ChangeRecord, type HistoryQuery } from './history.js';
 
-/** Trimming starts this many records past HISTORY_KEEP (so not every write deletes one). */
-const TRIM_SLACK = 50;
 
 /** A put of the transaction that makes a change. */
 export interface ExtraPut {
@@ -34,7 +33,12 @@ export interface KeyState {
 }
 
 export class EtcdHistory {
-  constructor(private readonly client: Etcd3, private readonly prefix: string) {}
+  /** Trimming starts this many records past `keep` (so not every write deletes one). */
+  private readonly slack: number;
+
+  constructor(private readonly client: Etcd3, private readonly prefix: string, private readonly keep: number = HISTORY_KEEP) {
+    this.slack = Math.ceil(keep / 20);
+  }
 
   /**
    * The record of a write through ipgate, as the put of its transaction, and the record as it will read once
@@ -78,12 +82,14 @@ export class EtcdHistory {
     return result.succeeded ? record : undefined;
   }
 
-  /** Deletes the oldest records of `name` beyond HISTORY_KEEP. */
+  /** Deletes the oldest records of `name` beyond `keep`. */
   async trim(name: string): Promise<void> {
     const prefix = historyPrefix(this.prefix, name);
     const count = await this.client.getAll().prefix(prefix).count();
-    if (count <= HISTORY_KEEP + TRIM_SLACK) return;
-    const oldest = await this.client.getAll().prefix(prefix).sort('Mod', 'Ascend').limit(count - HISTORY_KEEP).keys();
+    if (count <= this.keep + this.slack) return;
+    // Everything but the newest `keep` as listed now: trims running at once (one per write) never delete
+    // more than that, as counting then deleting "the oldest count - keep" would.
+    const oldest = (await this.client.getAll().prefix(prefix).sort('Mod', 'Descend').keys()).slice(this.keep);
     for (let i = 0; i < oldest.length; i += 20) {
       await Promise.all(oldest.slice(i, i + 20).map((key) => this.client.delete().key(key)));
     }

@@ -48,6 +48,8 @@ export interface EtcdStoreOptions extends EtcdTls {
   readonly probeIntervalMs?: number;
   /** Validation of every profile read or written (default: the ipgate target; with sources, references too). */
   readonly check?: ProfileCheck;
+  /** Change records kept per profile (default HISTORY_KEEP, 1000). */
+  readonly historyKeep?: number;
 }
 
 function messageOf(error: unknown): string {
@@ -107,7 +109,7 @@ export class EtcdStore implements ProfileStore {
       reachable: (up, detail) => this.setReachable(up, detail),
       closed: () => this.closed,
     });
-    this.records = new EtcdHistory(client, options.prefix);
+    this.records = new EtcdHistory(client, options.prefix, options.historyKeep);
   }
 
   private get snapshot(): StoreSnapshot {

@@ -124,6 +124,13 @@ export class FileStore implements ProfileStore {
     });
   }
 
+  arrange(profile: Profile, diff: ProfileDiff): Profile {
+    const { kept, added } = diff.authorizedIpRanges;
+    // Entries listed twice are left as given (the edit then reads back in another order, which is fine).
+    if (this.options.format !== 'list' || kept.length + added.length !== profile.authorizedIpRanges.length) return profile;
+    return { ...profile, authorizedIpRanges: [...kept, ...added] };
+  }
+
   /**
    * The file's new text and what it reads back as. A list file is edited in place (by `diff`, from the
    * current text); should the edit not read back as the profile asked for (it always should), the file is

@@ -74,6 +74,16 @@ function lineEntries(line: string): { entries: string[]; hash: number } {
   return { entries, hash };
 }
 
+/** Whether a line holds an entry: something before its comment other than blanks and commas. */
+function hasEntry(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x23) return false; // '#'
+    if (c !== 0x20 && c !== 0x09 && c !== 0x2c && c !== 0x0d && c !== 0x0b && c !== 0x0c && c !== 0xa0 && c !== 0xfeff) return true;
+  }
+  return false;
+}
+
 /**
  * The file's text edited by `diff` (what the change does to the authorized entries; a list file holds no
  * egress entries) into `target`: see the module header. Entries compare as written; lines of entries the
@@ -82,27 +92,39 @@ function lineEntries(line: string): { entries: string[]; hash: number } {
 export function editListText(text: string, target: Profile, diff: FieldDiff): string {
   const info = target.entryInfo?.authorizedIpRanges;
   const disabled = target.authorizedIpRanges.length === 0;
-  const removing = new Map<string, number>();
-  for (const entry of diff.removed) removing.set(entry, (removing.get(entry) ?? 0) + 1);
+  // Without removals or changed notes (an addition: the common case) every line stays.
+  const untouched = diff.removed.length === 0 && diff.updated.length === 0;
+  // Every entry of the target is new (a list replaced by another): every line with an entry goes.
+  const replaced = !untouched && diff.added.length === target.authorizedIpRanges.length;
+  const removal = untouched || replaced ? undefined : removals(diff);
   const updating = new Set(diff.updated);
   const out: string[] = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  // Without removals or changed notes (an addition: the common case) every line stays.
-  const untouched = removing.size === 0 && updating.size === 0;
   let marker = false;
-  for (const line of lines) {
-    if (line.trim() === LIST_DISABLED_MARKER) {
+  for (let line of lines) {
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    const plain = line.indexOf('#') === -1;
+    if (!plain && line.trim() === LIST_DISABLED_MARKER) {
       if (disabled && !marker) out.push(line);
       marker = true;
       continue;
     }
-    if (untouched) {
-      out.push(line);
+    if (removal === undefined) {
+      if (untouched || !hasEntry(line)) out.push(line);
       continue;
     }
+    if (plain && !line.includes(',')) {
+      // The common line, one entry and nothing else, judged without taking it apart.
+      const entry = line.trim();
+      if (entry !== '' && removal.take(entry)) continue;
+      if (!updating.has(entry)) {
+        out.push(line);
+        continue;
+      }
+    }
     const { entries, hash } = lineEntries(line);
-    if (entries.length === 0 || !entries.some((e) => removing.has(e) || updating.has(e))) {
+    if (entries.length === 0 || !entries.some((e) => removal.goes(e) || updating.has(e))) {
       out.push(line);
       continue;
     }
@@ -111,11 +133,7 @@ export function editListText(text: string, target: Profile, diff: FieldDiff): st
     const kept: string[] = [];
     const moved: string[] = [];
     for (const entry of entries) {
-      const left = removing.get(entry) ?? 0;
-      if (left > 0) {
-        removing.set(entry, left - 1);
-        continue;
-      }
+      if (removal.take(entry)) continue;
       if (updating.has(entry) && entries.length > 1) moved.push(entry); // a changed note: a line of its own
       else kept.push(entry);
     }
@@ -137,4 +155,33 @@ export function editListText(text: string, target: Profile, diff: FieldDiff): st
   if (disabled && !marker) out.push(LIST_DISABLED_MARKER);
   for (const entry of diff.added) out.push(entryLine(entry, info?.get(entry)));
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+interface Removal {
+  /** Whether an occurrence of `entry` goes. */
+  goes(entry: string): boolean;
+  /** The same, counting the occurrence as gone. */
+  take(entry: string): boolean;
+}
+
+/**
+ * Which entries of the file go, by the smaller side of the change: the entries removed (each occurrence
+ * counted), or, when most entries go (a list largely replaced), the entries kept.
+ */
+function removals(diff: FieldDiff): Removal {
+  if (diff.kept.length < diff.removed.length) {
+    const keeping = new Set(diff.kept);
+    const goes = (entry: string): boolean => !keeping.has(entry);
+    return { goes, take: goes };
+  }
+  const removing = new Map<string, number>();
+  for (const entry of diff.removed) removing.set(entry, (removing.get(entry) ?? 0) + 1);
+  return {
+    goes: (entry) => (removing.get(entry) ?? 0) > 0,
+    take: (entry) => {
+      const left = removing.get(entry) ?? 0;
+      if (left > 0) removing.set(entry, left - 1);
+      return left > 0;
+    },
+  };
 }

@@ -62,6 +62,13 @@ export interface ProfileStore {
    * knows it, is what the change does to the profile at `expectedRevision` (else the store works it out).
    */
   compareAndSwap(expectedRevision: string, profile: Profile, origin?: ChangeOrigin, diff?: ProfileDiff): Promise<StoreSnapshot>;
+  /**
+   * The profile in the order this store will hold it after a write of `profile` (`diff`: the change from the
+   * profile it holds now), when the store keeps an order of its own: a ranges list file keeps its entries
+   * where they are and appends new ones. A writer validates and compiles this, so that what it compiled is
+   * what the store reads back and puts in force. Absent: the order given is kept.
+   */
+  arrange?(profile: Profile, diff: ProfileDiff): Profile;
   /** The recorded changes, newest first. */
   history(query: HistoryQuery): Promise<ChangeRecord[]>;
   /** Calls `listener` on every change (writes through this store included) and rejected change. */
