@@ -6,6 +6,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdminApi } from '../admin/handler.js';
 import { AdminServer } from '../admin/server.js';
+import { loadUiAssets } from '../admin/ui-assets.js';
 import { formatEndpoint } from '../config/address.js';
 import { loadConfigFile } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
@@ -133,6 +134,7 @@ export class IpgateServer {
       ...(dataplane === undefined ? {} : { settled: () => dataplane.settled() }),
       ...(this.sources === undefined ? {} : { sources: this.sources.admin() }),
       profiles: this.profiles,
+      ui: loadUiAssets(),
     });
     this.admin = new AdminServer(api, admin);
     const bound = await this.admin.listen(admin.address);
