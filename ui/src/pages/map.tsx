@@ -25,6 +25,8 @@ function mix(a: [number, number, number], b: [number, number, number], share: nu
   return [0, 1, 2].map((i) => Math.round((a[i] ?? 0) * share + (b[i] ?? 0) * (1 - share))) as [number, number, number];
 }
 
+const MAX_RINGS = 400;
+
 interface Entry {
   readonly text: string;
   readonly list: 'authorized' | 'egress';
@@ -69,6 +71,16 @@ export function MapPage(): ComponentChildren {
       image.data.set([colour[0], colour[1], colour[2], 255], cell * 4);
     }
     ctx.putImageData(image, 0, 0);
+  }, [cover, entries]);
+
+  // Entries smaller than a pixel would be one pale pixel: ringed so they can be seen (at most MAX_RINGS).
+  const rings = useMemo(() => {
+    const out: Array<{ x: number; y: number; colour: string }> = [];
+    for (let cell = 0; cell < SIDE * SIDE && out.length < MAX_RINGS; cell++) {
+      const owner = cover.owner[cell] ?? -1;
+      if (owner >= 0 && cover.full[cell] === 0) out.push({ x: cell % SIDE, y: Math.floor(cell / SIDE), colour: entries[owner]?.colour ?? '#2b7bd6' });
+    }
+    return out;
   }, [cover, entries]);
 
   const dots = refusals.state === 'ok' ? refusals.value.flatMap((r: Refusal) => {
@@ -154,6 +166,7 @@ export function MapPage(): ComponentChildren {
             onKeyDown={onKey}
           />
           <svg class="map-overlay" viewBox={`0 0 ${SIDE} ${SIDE}`} aria-hidden="true">
+            {rings.map((r) => <rect key={`${r.x},${r.y}`} x={r.x - 1.5} y={r.y - 1.5} width={4} height={4} fill="none" stroke={r.colour} stroke-width={0.9} />)}
             {dots.map((d) => <circle key={d.key} cx={d.x + 0.5} cy={d.y + 0.5} r={view.octet === undefined ? 2.5 : 2} class="refused-dot" />)}
             {cursor === undefined ? null : <rect x={cursor.x - 0.5} y={cursor.y - 0.5} width={2} height={2} class="map-cursor" />}
           </svg>
