@@ -143,7 +143,8 @@ export class NftDataPlane implements DataPlane {
   /** The whole table, written in one transaction and read back. */
   private async install(generation: ProfileGeneration): Promise<void> {
     const contents = emptyContents(allowedIntervals(generation.compiled));
-    await this.nft.apply(createTable(this.options, contents));
+    const before = await this.nft.list(['counters', 'table', 'inet', TABLE]).catch(() => undefined);
+    await this.nft.apply(createTable(this.options, contents, before === undefined ? undefined : parseListing(before).counters));
     const listing = await this.readTable();
     const problems = listing === undefined ? [`table inet ${TABLE} is missing`] : driftOf(listing, contents, undefined);
     if (listing === undefined || problems.length > 0) {
@@ -168,6 +169,8 @@ export class NftDataPlane implements DataPlane {
       this.counters.failures++;
       this.up = false;
       this.log('error', 'nft-apply-failed', { code: e.code, problem: e.message, generation: generation.generation, kept: this.appliedGeneration });
+      // The table may have been changed by hand (a set or the table deleted): read it back now.
+      void this.verify().catch(() => undefined);
       this.scheduleRetry();
       throw e;
     }
@@ -240,13 +243,20 @@ export class NftDataPlane implements DataPlane {
     });
   }
 
-  /** Logs and counts a drift, then writes the whole table again for the generation in force. */
+  /**
+   * Logs and counts a drift, then writes the whole table again: for the newest profile, or, when nft refuses
+   * that, for the one in force before.
+   */
   private async repair(problems: readonly string[]): Promise<void> {
     this.counters.drifts++;
-    const generation = this.state.current.generation === this.appliedGeneration ? this.state.current : undefined;
+    const inForce = this.inForce;
     try {
-      if (generation !== undefined) await this.install(generation);
-      else if (this.inForce !== undefined) await this.install({ compiled: this.inForce, generation: this.appliedGeneration, revision: '' });
+      try {
+        await this.install(this.state.current);
+      } catch (error) {
+        if (inForce === undefined || this.state.current.generation === this.appliedGeneration) throw error;
+        await this.install({ compiled: inForce, generation: this.appliedGeneration, revision: '' });
+      }
       this.counters.repairs++;
       this.up = true;
       this.log('error', 'nft-drift', { code: 'ERR_NFT_DRIFT', problem: `table inet ${TABLE} differs from the profile in force: ${problems.join('; ')}`, repaired: true, generation: this.appliedGeneration });

@@ -118,14 +118,16 @@ function listenerRules(l: NftListener, options: RulesetOptions): NftCommand[] {
 
 /**
  * One transaction that replaces the whole table (created if absent, so the delete cannot fail): there is no
- * moment without the old or the new rules.
+ * moment without the old or the new rules. `counts` are the counters' packets to start from.
  */
-export function createTable(options: RulesetOptions, sets: SetContents): NftCommand[] {
+export function createTable(options: RulesetOptions, sets: SetContents, counts: ReadonlyMap<string, number> = new Map()): NftCommand[] {
   const out: NftCommand[] = [{ add: { table } }, { delete: { table } }, { add: { table } }];
   for (const role of SET_ROLES) for (const family of [4, 6] as const) out.push(setCommand(role, family, sets[role][family]));
   for (const l of options.listeners) {
     for (const decision of ['allowed', 'refused'] as const) {
-      out.push({ add: { counter: { ...at, name: counterName(decision, l.index), comment: `listener ${l.name}: new connections ${decision}` } } });
+      // Counts carry over a rewrite (a repair, a restart), so the metrics stay monotonic.
+      const name = counterName(decision, l.index);
+      out.push({ add: { counter: { ...at, name, comment: `listener ${l.name}: new connections ${decision}`, packets: counts.get(name) ?? 0, bytes: 0 } } });
     }
   }
   for (const l of options.listeners) out.push(...listenerRules(l, options));
