@@ -31,6 +31,7 @@ function run(command: string, args: readonly string[], input?: string): Promise<
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
       resolve({ code, stdout, stderr });
     });
+    child.stdin?.on('error', () => undefined); // a command that exits before reading its input
     child.stdin?.end(input ?? '');
   });
 }
