@@ -22,6 +22,11 @@ declare -A NEED=(
   [wrk]='command -v wrk'
   [kubernetes-client]='command -v kubectl'
   [etcd-server]='command -v etcd'
+  [nftables]='command -v nft'
+  [conntrack]='command -v conntrack'
+  [ipset]='command -v ipset'
+  [iptables]='command -v iptables'
+  [iproute2]='command -v ip && command -v ss'
 )
 # Packages that ship a service the package manager would otherwise start (and enable).
 SERVICES=(nginx haproxy etcd)

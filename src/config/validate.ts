@@ -106,7 +106,7 @@ function valueProblems(document: unknown): ConfigProblem[] {
 function upstreamProblems(document: unknown): ConfigProblem[] {
   const top = record(document) ?? {};
   if (top['upstream'] !== undefined || record(top['dataplane'])?.['type'] === 'nftables') return [];
-  return [{ path: 'upstream', code: 'ERR_CONFIG_MISSING_KEY', message: 'required key is missing (the API server address allowed connections are passed to)' }];
+  return [{ path: 'upstream', code: 'ERR_CONFIG_MISSING_KEY', message: 'required key is missing' }];
 }
 
 function adminConfig(raw: NonNullable<RawConfig['admin']>, baseDir: string): AdminConfig {
