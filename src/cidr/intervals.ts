@@ -29,7 +29,16 @@ export function normalizeIntervals(items: readonly Interval[]): Interval[] {
 
 /** The intervals covered by the ranges of one family (others are ignored). */
 export function intervalsOf(ranges: readonly Range[], family: Family): Interval[] {
-  return normalizeIntervals(ranges.filter((r) => r.family === family).map((r) => ({ first: r.network, last: rangeLast(r) })));
+  const items = ranges.filter((r) => r.family === family).map((r) => ({ first: r.network, last: rangeLast(r) }));
+  // Merged lists (mergeRanges) come sorted and disjoint: then joining neighbours is one pass, no sort.
+  for (let i = 1; i < items.length; i++) if ((items[i] as Interval).first <= (items[i - 1] as Interval).last) return normalizeIntervals(items);
+  const out: { first: bigint; last: bigint }[] = [];
+  for (const i of items) {
+    const prev = out[out.length - 1];
+    if (prev !== undefined && i.first === prev.last + 1n) prev.last = i.last;
+    else out.push({ first: i.first, last: i.last });
+  }
+  return out;
 }
 
 /** `a` minus `b` (both normalized); the result is normalized. */

@@ -161,6 +161,7 @@ export class NftDataPlane implements DataPlane {
   private async applyGeneration(generation: ProfileGeneration): Promise<void> {
     const started = Date.now();
     const step = plan(this.contents, allowedIntervals(generation.compiled));
+    const plannedMs = Date.now() - started;
     try {
       if (step.changes.length > 0) await this.nft.apply(replaceSets(step.changes));
     } catch (error) {
@@ -192,7 +193,7 @@ export class NftDataPlane implements DataPlane {
     this.lastError = undefined;
     this.up = true;
     if (problems.length > 0) await this.repair(problems);
-    this.log('info', 'nft-applied', { generation: generation.generation, kind: step.kind, changedSets: names, elements: this.elements, enforcedMs, ms: Date.now() - started });
+    this.log('info', 'nft-applied', { generation: generation.generation, kind: step.kind, changedSets: names, elements: this.elements, plannedMs, enforcedMs, ms: Date.now() - started });
     if (this.config.revokeExisting) await this.revoke(generation.compiled);
   }
 

@@ -40,7 +40,9 @@ export function changedSets(from: SetContents, to: SetContents): SetChange[] {
   const out: SetChange[] = [];
   for (const role of SET_ROLES) {
     for (const family of [4, 6] as const) {
-      if (!sameIntervals(from[role][family], to[role][family])) out.push({ role, family, intervals: to[role][family] });
+      const a = from[role][family];
+      const b = to[role][family];
+      if (a !== b && !sameIntervals(a, b)) out.push({ role, family, intervals: b });
     }
   }
   return out;
