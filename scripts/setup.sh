@@ -27,6 +27,7 @@ declare -A NEED=(
   [ipset]='command -v ipset'
   [iptables]='command -v iptables'
   [iproute2]='command -v ip && command -v ss'
+  [tcpdump]='command -v tcpdump'
 )
 # Packages that ship a service the package manager would otherwise start (and enable).
 SERVICES=(nginx haproxy etcd)

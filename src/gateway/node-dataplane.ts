@@ -11,7 +11,7 @@ import { IpgateError } from '../errors.js';
 import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
 import type { Logger } from '../runtime/log.js';
 import type { ProfileState } from '../runtime/profile-state.js';
-import { openAuditLog, type AuditLog } from './audit-log.js';
+import { openAuditLog, type AuditLog } from '../runtime/audit-log.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { newListenerCounters, type ListenerCounters } from './counters.js';
 import { GatewayListener } from './listener.js';

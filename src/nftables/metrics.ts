@@ -90,5 +90,6 @@ export function registerNftMetrics(registry: Registry, plane: NftDataPlane): voi
   counter('ipgate_nft_update_failures_total', 'Changes nft refused or could not make (the kernel kept the last list).', () => plane.counters.failures);
   counter('ipgate_nft_drift_total', 'Times the table read back differed from what ipgate wrote (ERR_NFT_DRIFT).', () => plane.counters.drifts);
   counter('ipgate_nft_repairs_total', 'Times the table was written again after a drift.', () => plane.counters.repairs);
+  counter('ipgate_nft_logged_refusals_total', 'Refused connections read from the NFLOG group (dataplane.log; rate-limited by the log rule).', () => plane.counters.logged);
   counter('ipgate_nft_conntrack_deleted_total', 'Conntrack entries of refused sources deleted by a change.', () => plane.counters.conntrackDeleted);
 }

@@ -4,7 +4,8 @@
  * transaction (small changes touch only the small difference sets), then the changed sets are read back and
  * compared; a difference is ERR_NFT_DRIFT, logged, counted and repaired by writing the whole table again.
  * The whole table is also read back every `verifyIntervalMs`, so a set or rule changed by hand is found and
- * repaired the same way. Open connections the new profile refuses are cut (ss -K, conntrack -D).
+ * repaired the same way. Open connections the new profile refuses are cut (ss -K, conntrack -D). With
+ * `dataplane.log`, refusals the kernel logs to an NFLOG group are written to the audit log.
  *
  * Fail-static: stopping (or crashing) leaves the table in place, so the kernel keeps enforcing the last
  * list; `ipgate nft remove` takes it down.
@@ -13,6 +14,7 @@ import type { Registry } from 'prom-client';
 import { formatEndpoint } from '../config/address.js';
 import type { GatewayConfig, ListenerConfig, NftablesDataplaneConfig } from '../config/types.js';
 import { IpgateError } from '../errors.js';
+import { openAuditLog, type AuditLog } from '../runtime/audit-log.js';
 import type { CompiledProfile } from '../policy/decide.js';
 import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
 import type { Logger } from '../runtime/log.js';
@@ -20,6 +22,8 @@ import type { ProfileGeneration, ProfileState } from '../runtime/profile-state.j
 import { driftOf } from './drift.js';
 import { allowedIntervals } from './elements.js';
 import { registerNftMetrics } from './metrics.js';
+import { atListener } from './connections.js';
+import { NflogReader, type LoggedPacket } from './nflog.js';
 import { NftCli } from './nft.js';
 import { parseListing, type ListedSet, type TableListing } from './readback.js';
 import { Revoker } from './revoker.js';
@@ -37,6 +41,8 @@ export interface NftCounters {
   /** Connections cut by a change, by listener. */
   revoked: Map<string, number>;
   conntrackDeleted: number;
+  /** Refusals read from the NFLOG group (the rate-limited log rule). */
+  logged: number;
 }
 
 export interface ListenerCount {
@@ -49,7 +55,7 @@ export class NftDataPlane implements DataPlane {
   readonly listeners: BoundListener[];
   /** No connection passes through ipgate. */
   readonly openConnections = 0;
-  readonly counters: NftCounters = { updates: { delta: 0, full: 0 }, failures: 0, drifts: 0, repairs: 0, revoked: new Map(), conntrackDeleted: 0 };
+  readonly counters: NftCounters = { updates: { delta: 0, full: 0 }, failures: 0, drifts: 0, repairs: 0, revoked: new Map(), conntrackDeleted: 0, logged: 0 };
   readonly nft: NftCli;
   private readonly options: RulesetOptions;
   private readonly enforced: readonly ListenerConfig[];
@@ -68,6 +74,9 @@ export class NftDataPlane implements DataPlane {
   private retryTimer: NodeJS.Timeout | undefined;
   private verifyTimer: NodeJS.Timeout | undefined;
   private countersCache: { at: number; value: Promise<ListenerCount[]> } | undefined;
+  /** With `dataplane.log`: the audit log the logged refusals go to, and their reader. */
+  private readonly audit: AuditLog | undefined;
+  private reader: NflogReader | undefined;
 
   private constructor(
     private readonly config: GatewayConfig,
@@ -84,6 +93,7 @@ export class NftDataPlane implements DataPlane {
     this.options = { listeners, hooks: dataplane.hooks, refuse: dataplane.refuse, log: dataplane.log };
     this.revoker = new Revoker(this.enforced);
     this.listeners = config.listeners.map((l) => ({ name: l.name, address: formatEndpoint(l.address.host, l.address.port), enforce: l.enforce }));
+    if (dataplane.log !== undefined) this.audit = openAuditLog(config.auditLog, { log });
   }
 
   /** Writes the table for the profile in force and reads it back; throws (ERR_NFT_*) when that fails. */
@@ -96,6 +106,7 @@ export class NftDataPlane implements DataPlane {
     plane.verifyTimer = setInterval(() => void plane.verify().catch(() => undefined), dataplane.verifyIntervalMs);
     plane.verifyTimer.unref();
     plane.unsubscribe = state.subscribe(() => void plane.apply().catch(() => undefined));
+    if (dataplane.log !== undefined) plane.readLog(dataplane.log.group);
     return plane;
   }
 
@@ -316,8 +327,36 @@ export class NftDataPlane implements DataPlane {
     return out;
   }
 
-  /** Nothing to re-read on SIGHUP: the table is ipgate's own and is checked on a timer. */
-  reload(): void {}
+  /** Refusals the kernel logged: one audit line each (the log rule and the audit log both rate-limit). */
+  private readLog(group: number): void {
+    this.reader = new NflogReader(
+      group,
+      (packet: LoggedPacket) => {
+        const listener = this.enforced.find((l) => atListener(packet.destination, packet.port, l.address));
+        if (listener === undefined || this.inForce === undefined) return;
+        let reason: string;
+        try {
+          reason = this.inForce.decide(packet.source).reason;
+        } catch {
+          return;
+        }
+        this.counters.logged++;
+        this.audit?.record(listener.name, packet.source, 'refused', reason);
+      },
+      (problem) => this.log('error', 'nflog-read-failed', { code: 'ERR_NFT_UNAVAILABLE', group, problem }),
+    );
+    this.reader.start();
+  }
+
+  /** SIGHUP: reopen the audit log file (after a rotation); the table is ipgate's own and checked on a timer. */
+  reload(): void {
+    try {
+      this.audit?.reopen();
+    } catch (error) {
+      const e = error instanceof IpgateError ? error : new IpgateError('ERR_AUDIT_LOG', String(error));
+      this.log('error', 'audit-log-error', { code: e.code, problem: `${e.message}; still writing to the file opened before` });
+    }
+  }
 
   registerMetrics(registry: Registry): void {
     registerNftMetrics(registry, this);
@@ -329,7 +368,9 @@ export class NftDataPlane implements DataPlane {
     this.stopped = true;
     if (this.verifyTimer !== undefined) clearInterval(this.verifyTimer);
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.reader?.stop();
     await this.chain;
+    await this.audit?.close();
     return { drained: true, closed: 0 };
   }
 }
