@@ -1,5 +1,6 @@
 /** ipgate library API. */
 export { IpgateError, isIpgateError, type IpgateErrorData } from './errors.js';
+export { ERROR_CATALOGUE, type ErrorCode, type CodeInfo } from './errors/catalogue.js';
 export type { Address, Family, Range } from './cidr/types.js';
 export { parseAddress, parseRange, unmapAddress, isRange } from './cidr/parse.js';
 export { formatAddress, formatRange } from './cidr/format.js';

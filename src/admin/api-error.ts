@@ -1,7 +1,13 @@
-/** An admin API failure: HTTP status, stable code, message and, for bad entries, one error per entry. */
+/**
+ * An admin API failure: stable code, message and, for bad entries, one error per entry. Its HTTP status is
+ * the catalogue's for the code (src/errors/catalogue.ts), so a code answers with the same status wherever
+ * it is raised.
+ */
+import { httpStatus, type ErrorCode } from '../errors/catalogue.js';
+
 export interface EntryError {
   readonly entry: string;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly suggestion?: string;
   readonly field?: string;
@@ -9,17 +15,19 @@ export interface EntryError {
 }
 
 export class ApiError extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly errors: readonly EntryError[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
+    this.status = httpStatus(code);
   }
 
-  toJSON(): { code: string; message: string; errors?: readonly EntryError[] } {
+  toJSON(): { code: ErrorCode; message: string; errors?: readonly EntryError[] } {
     return { code: this.code, message: this.message, ...(this.errors.length > 0 ? { errors: this.errors } : {}) };
   }
 }

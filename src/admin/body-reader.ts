@@ -15,7 +15,7 @@ export interface BodyLimits {
 }
 
 export function tooLarge(maxBytes: number): ApiError {
-  return new ApiError(413, 'ERR_BODY_TOO_LARGE', `The request body exceeds ${maxBytes} bytes (admin.maxBodyBytes); nothing was changed`);
+  return new ApiError('ERR_BODY_TOO_LARGE', `The request body exceeds ${maxBytes} bytes (admin.maxBodyBytes); nothing was changed`);
 }
 
 /** 413 when the request announces a body larger than the limit (Content-Length), else undefined. */
@@ -55,12 +55,12 @@ export function readBody(request: IncomingMessage, limits: BodyLimits): Promise<
       stop(undefined);
       resolve(text);
     };
-    const onError = (): void => stop(new ApiError(400, 'ERR_BODY_ABORTED', 'The request body ended early (the connection was closed); nothing was changed'));
+    const onError = (): void => stop(new ApiError('ERR_BODY_ABORTED', 'The request body ended early (the connection was closed); nothing was changed'));
     const onClose = (): void => {
       if (!request.complete) onError();
     };
     const timer = setTimeout(
-      () => stop(new ApiError(408, 'ERR_BODY_TIMEOUT', `The request body did not arrive within ${limits.timeoutMs} ms (admin.bodyTimeoutMs); nothing was changed`)),
+      () => stop(new ApiError('ERR_BODY_TIMEOUT', `The request body did not arrive within ${limits.timeoutMs} ms (admin.bodyTimeoutMs); nothing was changed`)),
       limits.timeoutMs,
     );
     request.on('data', onData);

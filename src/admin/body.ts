@@ -23,11 +23,11 @@ function parseJson(text: string): unknown {
     return parseStrictJson(text);
   } catch (error) {
     if (error instanceof StrictJsonError && error.problem.kind === 'duplicate-key') {
-      throw new ApiError(400, 'ERR_BODY_DUPLICATE_KEY', `The request body is refused: ${error.problem.message}`, [
+      throw new ApiError('ERR_BODY_DUPLICATE_KEY', `The request body is refused: ${error.problem.message}`, [
         { entry: error.problem.key, code: 'ERR_BODY_DUPLICATE_KEY', message: error.problem.message, ...(error.problem.path === '' ? {} : { field: error.problem.path }) },
       ]);
     }
-    throw new ApiError(400, 'ERR_BODY_JSON', `The request body is ${error instanceof Error ? error.message : String(error)}`);
+    throw new ApiError('ERR_BODY_JSON', `The request body is ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -42,7 +42,7 @@ function schemaErrors(issues: readonly z.core.$ZodIssue[]): EntryError[] {
 export function parseProfileBody(text: string): Profile {
   const result = profileBody.safeParse(parseJson(text));
   if (!result.success) {
-    throw new ApiError(400, 'ERR_BODY_SHAPE', 'Expected {"authorizedIpRanges":[...],"egressIpRanges":[...]}', schemaErrors(result.error.issues));
+    throw new ApiError('ERR_BODY_SHAPE', 'Expected {"authorizedIpRanges":[...],"egressIpRanges":[...]}', schemaErrors(result.error.issues));
   }
   return result.data;
 }
@@ -50,11 +50,11 @@ export function parseProfileBody(text: string): Profile {
 export function parsePatchBody(text: string): PatchBody {
   const result = patchBody.safeParse(parseJson(text));
   if (!result.success) {
-    throw new ApiError(400, 'ERR_BODY_SHAPE', 'Expected {"add":[...],"remove":[...]} (also "addEgress", "removeEgress")', schemaErrors(result.error.issues));
+    throw new ApiError('ERR_BODY_SHAPE', 'Expected {"add":[...],"remove":[...]} (also "addEgress", "removeEgress")', schemaErrors(result.error.issues));
   }
   const body = result.data;
   if (body.add.length + body.remove.length + body.addEgress.length + body.removeEgress.length === 0) {
-    throw new ApiError(400, 'ERR_PATCH_EMPTY', 'The patch changes nothing: give "add" and/or "remove" entries');
+    throw new ApiError('ERR_PATCH_EMPTY', 'The patch changes nothing: give "add" and/or "remove" entries');
   }
   return body;
 }

@@ -7,6 +7,7 @@
 import { parseAddress } from '../cidr/parse.js';
 import { formatAddress, socketAddress } from '../cidr/format.js';
 import { IpgateError } from '../errors.js';
+import { httpStatus } from '../errors/catalogue.js';
 import { ProfileInvalidError, type CompiledProfile } from '../policy/decide.js';
 import { ProfileCache } from '../policy/profile-cache.js';
 import type { Profile } from '../policy/profile.js';
@@ -85,7 +86,7 @@ export class AdminApi {
     } catch (error) {
       if (error instanceof ApiError) return errorResponse(error);
       if (error instanceof IpgateError) return storeErrorResponse(error);
-      return json(500, { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) });
+      return json(httpStatus('ERR_INTERNAL'), { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) });
     }
   }
 
@@ -105,7 +106,7 @@ export class AdminApi {
 
   private unauthorized(path: string, authorization: string | undefined): ApiError | undefined {
     if (!path.startsWith('/v1/') || bearerMatches(authorization, this.deps.token)) return undefined;
-    return new ApiError(401, 'ERR_UNAUTHORIZED', 'Missing or wrong bearer token (send "Authorization: Bearer <token>")');
+    return new ApiError('ERR_UNAUTHORIZED', 'Missing or wrong bearer token (send "Authorization: Bearer <token>")');
   }
 
   private async route(request: AdminRequest): Promise<AdminResponse> {
@@ -122,12 +123,12 @@ export class AdminApi {
       const m = await this.deps.metrics();
       return { status: 200, headers: { 'content-type': m.contentType }, body: m.text };
     }
-    if (!path.startsWith('/v1/')) throw new ApiError(404, 'ERR_NOT_FOUND', `No such endpoint: ${path}`);
+    if (!path.startsWith('/v1/')) throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
     const refused = this.unauthorized(path, request.authorization);
     if (refused !== undefined) throw refused;
     /** Checks the method, then the query parameters this route takes for it. */
     const allow = (methods: string[], params: (m: string) => readonly string[] = () => []): void => {
-      if (!methods.includes(method)) throw new ApiError(405, 'ERR_METHOD', `${method} is not supported on ${path} (use ${methods.join(', ')})`);
+      if (!methods.includes(method)) throw new ApiError('ERR_METHOD', `${method} is not supported on ${path} (use ${methods.join(', ')})`);
       checkQuery(request.query, params(method), `${method} ${path}`);
     };
     const writeParams = (m: string): readonly string[] => (m === 'GET' ? [] : WRITE_PARAMS);
@@ -153,7 +154,7 @@ export class AdminApi {
       case '/v1/explain': {
         allow(['GET'], () => ['ip']);
         const ip = request.query.get('ip');
-        if (ip === null || ip === '') throw new ApiError(400, 'ERR_USAGE', 'Give the address to explain as ?ip=ADDRESS');
+        if (ip === null || ip === '') throw new ApiError('ERR_USAGE', 'Give the address to explain as ?ip=ADDRESS');
         return json(200, this.explain(ip));
       }
       case '/v1/whoami':
@@ -166,7 +167,7 @@ export class AdminApi {
         allow(['POST']);
         return json(200, await sourcesRoute(path, method, this.deps.sources));
       default:
-        throw new ApiError(404, 'ERR_NOT_FOUND', `No such endpoint: ${path}`);
+        throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
     }
   }
 
@@ -176,7 +177,7 @@ export class AdminApi {
       return { ...body, ...this.deps.sources?.explainFields(body['matched'] as string | null) };
     } catch (error) {
       if (error instanceof IpgateError) {
-        throw new ApiError(400, error.code, error.message, [{ entry: ip, code: error.code, message: error.message, ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion }) }]);
+        throw new ApiError(error.code, error.message, [{ entry: ip, code: error.code, message: error.message, ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion }) }]);
       }
       throw error;
     }
@@ -191,7 +192,7 @@ export class AdminApi {
     if (ifMatch === undefined) return;
     const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
     if (tags.includes('*') || tags.includes(etagOf(snapshot.revision))) return;
-    throw new ApiError(412, 'ERR_PRECONDITION', `If-Match ${ifMatch} is stale: the profile is now at ${etagOf(snapshot.revision)}; read it again and retry`);
+    throw new ApiError('ERR_PRECONDITION', `If-Match ${ifMatch} is stale: the profile is now at ${etagOf(snapshot.revision)}; read it again and retry`);
   }
 
   private compileChecked(profile: Profile): CompiledProfile {
@@ -210,7 +211,6 @@ export class AdminApi {
 
   private invalid(problems: readonly ProfileProblem[]): ApiError {
     return new ApiError(
-      400,
       'ERR_PROFILE_INVALID',
       `The profile has ${problems.length} problem(s); nothing was changed`,
       problems.map((p) => ({
@@ -238,8 +238,10 @@ export class AdminApi {
       try {
         await this.deps.settled();
       } catch (error) {
-        const e = error as { code?: string; message?: string };
-        throw new ApiError(502, e.code ?? 'ERR_DATAPLANE', `The change is stored but the data plane does not enforce it yet: ${e.message ?? String(error)}`);
+        // The data plane's own code when it gave one (ERR_HAPROXY_...); all of them answer 502.
+        const code = error instanceof IpgateError ? error.code : 'ERR_DATAPLANE';
+        const why = error instanceof Error ? error.message : String(error);
+        throw new ApiError(code, `The change is stored but the data plane does not enforce it yet: ${why}`);
       }
     }
     return answer;

@@ -14,7 +14,6 @@ export function checkLockout(current: CompiledProfile, next: CompiledProfile, ca
   }
   if (before && !after) {
     throw new ApiError(
-      409,
       'ERR_LOCKOUT',
       `This update would refuse your own address ${caller}, which is allowed now; add it to the update, or repeat with ?force=true if you mean it`,
       [{ entry: caller, code: 'ERR_LOCKOUT', message: `${caller} would no longer be allowed`, suggestion: `${caller.includes(':') ? `${caller}/128` : `${caller}/32`}` }],

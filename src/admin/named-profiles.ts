@@ -32,12 +32,12 @@ export function namedPath(path: string): string | undefined {
   try {
     name = decodeURIComponent(match[1]);
   } catch {
-    throw new ApiError(400, 'ERR_PROFILE_NAME', `Profile name in ${path} is not valid`);
+    throw new ApiError('ERR_PROFILE_NAME', `Profile name in ${path} is not valid`);
   }
   try {
     return checkProfileName(name);
   } catch (error) {
-    throw new ApiError(400, 'ERR_PROFILE_NAME', error instanceof Error ? error.message : String(error));
+    throw new ApiError('ERR_PROFILE_NAME', error instanceof Error ? error.message : String(error));
   }
 }
 
@@ -63,17 +63,17 @@ export async function otherProfile(store: ProfileStore, name: string, method: st
   const read = store.readNamed?.bind(store);
   const write = store.compareAndSwapNamed?.bind(store);
   if (read === undefined || write === undefined) {
-    throw new ApiError(404, 'ERR_PROFILE_NOT_FOUND', `This gateway's store (${store.description}) holds one profile, "${enforcedName(store)}"; there is no profile "${name}"`);
+    throw new ApiError('ERR_PROFILE_NOT_FOUND', `This gateway's store (${store.description}) holds one profile, "${enforcedName(store)}"; there is no profile "${name}"`);
   }
   const current = await read(name);
   if (method === 'GET') {
-    if (current === undefined) throw new ApiError(404, 'ERR_PROFILE_NOT_FOUND', `No profile "${name}" in ${store.description}; create it with PUT`);
+    if (current === undefined) throw new ApiError('ERR_PROFILE_NOT_FOUND', `No profile "${name}" in ${store.description}; create it with PUT`);
     return { status: 200, body: current.profile, etag: quoted(current.revision) };
   }
   let next: Profile;
   if (method === 'PUT') next = parseProfileBody(body);
   else {
-    if (current === undefined) throw new ApiError(404, 'ERR_PROFILE_NOT_FOUND', `No profile "${name}" to change; create it with PUT`);
+    if (current === undefined) throw new ApiError('ERR_PROFILE_NOT_FOUND', `No profile "${name}" to change; create it with PUT`);
     next = applyPatch(current.profile, parsePatchBody(body)).profile;
   }
   const revision = current?.revision ?? ABSENT_REVISION;

@@ -89,11 +89,10 @@ export function applyPatch(profile: Profile, patch: PatchBody, isReference?: IsR
   const authorizedIpRanges = edit(profile.authorizedIpRanges, 'authorizedIpRanges', patch.add, patch.remove, errors, added, removed, isReference);
   const egressIpRanges = edit(profile.egressIpRanges, 'egressIpRanges', patch.addEgress, patch.removeEgress, errors, added, removed, isReference);
   if (errors.length > 0) {
-    throw new ApiError(400, 'ERR_PATCH_INVALID', `The patch has ${errors.length} bad entr${errors.length === 1 ? 'y' : 'ies'}; nothing was changed`, errors);
+    throw new ApiError('ERR_PATCH_INVALID', `The patch has ${errors.length} bad entr${errors.length === 1 ? 'y' : 'ies'}; nothing was changed`, errors);
   }
   if (authorizedIpRanges.length === 0 && profile.authorizedIpRanges.length > 0) {
     throw new ApiError(
-      400,
       'ERR_PATCH_DISABLES',
       'The patch removes every authorized range, which would allow every source (an empty list disables the restriction); to do that on purpose, PUT {"authorizedIpRanges":[]}',
     );

@@ -12,7 +12,7 @@ export function checkQuery(query: URLSearchParams, takes: readonly string[], rou
   const unknown: EntryError[] = [];
   for (const name of query.keys()) {
     if (seen.has(name)) {
-      if (takes.includes(name)) throw new ApiError(400, 'ERR_QUERY', `?${name}= is given more than once; give it once`);
+      if (takes.includes(name)) throw new ApiError('ERR_QUERY', `?${name}= is given more than once; give it once`);
       continue;
     }
     seen.add(name);
@@ -24,7 +24,6 @@ export function checkQuery(query: URLSearchParams, takes: readonly string[], rou
   if (unknown.length === 0) return;
   const takesText = takes.length === 0 ? 'it takes no query parameters' : `it takes: ${takes.join(', ')}`;
   throw new ApiError(
-    400,
     'ERR_QUERY_UNKNOWN',
     `${route}: ${unknown.map((u) => u.message).join('; ')} (${takesText}); nothing was changed`,
     unknown,
@@ -37,5 +36,5 @@ export function flag(query: URLSearchParams, name: string): boolean {
   if (value === null) return false;
   if (value === '' || value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
-  throw new ApiError(400, 'ERR_QUERY', `?${name}= must be true or false, got "${value}"`);
+  throw new ApiError('ERR_QUERY', `?${name}= must be true or false, got "${value}"`);
 }

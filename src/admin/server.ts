@@ -73,7 +73,7 @@ export class AdminServer {
       }
       send(response, await this.handle(request, url, body));
     } catch (error) {
-      const e = error instanceof ApiError ? error : new ApiError(400, 'ERR_REQUEST', String(error));
+      const e = error instanceof ApiError ? error : new ApiError('ERR_REQUEST', String(error));
       sendAndClose(request, response, errorResponse(e));
     }
   }

@@ -32,7 +32,7 @@ export function isSourceReference(entry: string): boolean {
 
 export async function sourcesRoute(path: string, method: string, sources: AdminSources | undefined): Promise<unknown> {
   const allow = (methods: string[]): void => {
-    if (!methods.includes(method)) throw new ApiError(405, 'ERR_METHOD', `${method} is not supported on ${path} (use ${methods.join(', ')})`);
+    if (!methods.includes(method)) throw new ApiError('ERR_METHOD', `${method} is not supported on ${path} (use ${methods.join(', ')})`);
   };
   if (path === '/v1/sources') {
     allow(['GET']);

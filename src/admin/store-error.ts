@@ -4,17 +4,12 @@
  * ERR_STORE_OUTCOME_UNKNOWN: it may have been), so the answer never claims more than the store said.
  */
 import type { IpgateError } from '../errors.js';
+import { httpStatus, type ErrorCode } from '../errors/catalogue.js';
 import { json, type AdminResponse } from './response.js';
 
-const STATUS: Readonly<Record<string, number>> = {
-  ERR_PRECONDITION: 412,
-  ERR_STORE_UNAVAILABLE: 503,
-  ERR_STORE_OUTCOME_UNKNOWN: 503,
-};
-
-/** The HTTP status of a store or validation error code (400 for anything the caller's input caused). */
-export function storeErrorStatus(code: string): number {
-  return STATUS[code] ?? 400;
+/** The HTTP status of a store or validation error code: the catalogue's. */
+export function storeErrorStatus(code: ErrorCode): number {
+  return httpStatus(code);
 }
 
 export function storeErrorResponse(error: IpgateError): AdminResponse {

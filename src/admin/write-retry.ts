@@ -30,7 +30,6 @@ export async function retryLostRaces<T>(attempt: () => Promise<T>, policy: Retry
       if (!lostRace(error)) throw error;
       if (n >= policy.attempts) {
         throw new ApiError(
-          409,
           'ERR_WRITE_CONFLICT',
           `The profile kept changing under this write (${n} attempts, each lost to a concurrent change); nothing was changed: retry, or send If-Match to change only a version you have read`,
         );

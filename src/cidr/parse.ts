@@ -4,13 +4,13 @@
  * leading zeros (octal in some parsers), hex, short forms (`127.1`), whitespace, zone ids, netmask forms and
  * host bits set in a prefix.
  */
-import { IpgateError } from '../errors.js';
+import { IpgateError, type ErrorCode } from '../errors.js';
 import { BITS, hostMask, type Address, type Family, type Range } from './types.js';
 import { formatAddress, formatRange } from './format.js';
 
 const MAPPED_PREFIX = 0xffffn << 32n; // ::ffff:0:0/96
 
-function fail(code: string, input: string, message: string, position?: number, suggestion?: string): never {
+function fail(code: ErrorCode, input: string, message: string, position?: number, suggestion?: string): never {
   throw new IpgateError(code, message, {
     input,
     ...(position === undefined ? {} : { position }),

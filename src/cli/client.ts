@@ -1,9 +1,10 @@
 /**
  * The admin API client used by the CLI's server-mode commands (`ranges show|set|add|remove|disable`,
  * `whoami`, `explain`). One request function: bearer token, JSON in and out, a timeout, and every failure
- * turned into an IpgateError carrying the server's own error code (ERR_LOCKOUT, ERR_PRECONDITION, ...).
+ * turned into an error carrying a code: a refusal keeps the server's own code (ERR_LOCKOUT,
+ * ERR_PRECONDITION, ...), anything else is one of the CLI's (ERR_SERVER_UNREACHABLE, ...).
  */
-import { IpgateError } from '../errors.js';
+import { CodedError, IpgateError, type IpgateErrorOptions } from '../errors.js';
 import { readTokenFile } from '../fs/token-file.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -34,7 +35,21 @@ export interface RequestOptions {
   readonly query?: Readonly<Record<string, string | undefined>>;
 }
 
-/** One problem with one entry, as the server reports it under `errors`. */
+/**
+ * A gateway's refusal as the CLI received it. Its code is the server's, data from the wire (a gateway of
+ * another version may send one this CLI does not know), so it is a string, not an ErrorCode.
+ */
+export class ServerError extends CodedError {
+  readonly code: string;
+
+  constructor(code: string, readonly status: number, message: string, options: IpgateErrorOptions = {}) {
+    super(message, options);
+    this.name = 'ServerError';
+    this.code = code;
+  }
+}
+
+/** One problem with one entry, as the server reports it under `errors` (codes as received). */
 export interface EntryProblem {
   readonly entry: string;
   readonly code: string;
@@ -119,7 +134,7 @@ export function entryProblems(body: unknown): EntryProblem[] {
   for (const item of body['errors'] as unknown[]) {
     if (!isRecord(item)) continue;
     const entry = typeof item['entry'] === 'string' ? item['entry'] : '';
-    const code = typeof item['code'] === 'string' ? item['code'] : 'ERR_INVALID';
+    const code = typeof item['code'] === 'string' ? item['code'] : 'ERR_SERVER_ANSWER';
     const message = typeof item['message'] === 'string' ? item['message'] : undefined;
     const suggestion = typeof item['suggestion'] === 'string' ? item['suggestion'] : undefined;
     out.push({ entry, code, ...(message === undefined ? {} : { message }), ...(suggestion === undefined ? {} : { suggestion }) });
@@ -142,9 +157,9 @@ function entryLine(p: EntryProblem): string {
   return `  ${head}${text}${tail} (${p.code})`;
 }
 
-/** Builds the IpgateError for a non-2xx answer. */
-export function serverError(url: string, status: number, body: unknown): IpgateError {
-  const code = isRecord(body) && typeof body['code'] === 'string' ? body['code'] : `ERR_HTTP_${status}`;
+/** Builds the error for a non-2xx answer: the server's code, or ERR_SERVER_ANSWER when it sent none. */
+export function serverError(url: string, status: number, body: unknown): ServerError {
+  const code = isRecord(body) && typeof body['code'] === 'string' ? body['code'] : 'ERR_SERVER_ANSWER';
   const serverMessage = isRecord(body) && typeof body['message'] === 'string' ? body['message'] : undefined;
   const problems = entryProblems(body);
   // A single entry restating the error itself (e.g. ERR_LOCKOUT naming the caller) adds nothing.
@@ -155,10 +170,10 @@ export function serverError(url: string, status: number, body: unknown): IpgateE
   const message = lines.length === 0 ? `${summary} ${where}` : `the gateway refused the request ${where}:\n${lines.join('\n')}\n${summary}`;
   const serverSuggestion = isRecord(body) && typeof body['suggestion'] === 'string' ? body['suggestion'] : undefined;
   const suggestion = hintFor(status, code) ?? serverSuggestion;
-  return new IpgateError(code, message, suggestion === undefined ? { input: url } : { input: url, suggestion });
+  return new ServerError(code, status, message, suggestion === undefined ? { input: url } : { input: url, suggestion });
 }
 
-/** Sends one request to the admin API; resolves on 2xx, throws an IpgateError otherwise. */
+/** Sends one request to the admin API; resolves on 2xx, throws a ServerError (a refusal) or an IpgateError otherwise. */
 export async function adminRequest(
   target: ServerTarget,
   method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE',

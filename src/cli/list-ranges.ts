@@ -1,11 +1,11 @@
 /** Turning a range list read by input.ts into parsed ranges, with every bad entry named by its line. */
-import { IpgateError } from '../errors.js';
+import { IpgateError, type ErrorCode } from '../errors.js';
 import { parseRange } from '../cidr/parse.js';
 import type { Range } from '../cidr/types.js';
 import type { RangeList } from './input.js';
 
 export interface ListIssue {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly line?: number;
   readonly input?: string;
   readonly message: string;

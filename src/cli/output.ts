@@ -1,11 +1,11 @@
 /** How the CLI reports errors: user mistakes as one clear line with their code, never a stack trace. */
-import { IpgateError } from '../errors.js';
+import { CodedError } from '../errors.js';
 
 /** Exit code for bad input or usage. */
 export const EXIT_USAGE = 2;
 
 export function reportError(error: unknown): number {
-  if (error instanceof IpgateError) {
+  if (error instanceof CodedError) {
     const hint = error.suggestion === undefined ? '' : `\n  suggestion: ${error.suggestion}`;
     // The code goes on the first line, so a multi-line message still starts with what it is.
     const newline = error.message.indexOf('\n');

@@ -5,7 +5,7 @@
  */
 import { parseYaml } from '../text/yaml.js';
 import { z } from 'zod';
-import { IpgateError } from '../errors.js';
+import { IpgateError, type ErrorCode } from '../errors.js';
 import { parseAddress, parseRange } from '../cidr/parse.js';
 import { formatRange } from '../cidr/format.js';
 import { containsAddress, rangeLast, type Range } from '../cidr/types.js';
@@ -132,7 +132,7 @@ class Checker {
   readonly problems: TopologyProblem[] = [];
   readonly networks = new Map<string, { index: number; raw: unknown }>();
 
-  add(path: string, code: string, message: string, suggestion?: string): void {
+  add(path: string, code: ErrorCode, message: string, suggestion?: string): void {
     this.problems.push({ path, code, message, ...(suggestion === undefined ? {} : { suggestion }) });
   }
 

@@ -4,7 +4,8 @@
  * small function below. Duplicate entries are warnings: they change nothing about who may connect, but they
  * still count against AKS's 200-entry limit and usually mean a list was pasted twice.
  */
-import { IpgateError } from '../errors.js';
+import { IpgateError, type ErrorCode } from '../errors.js';
+import { isWarning } from '../errors/catalogue.js';
 import { parseRange } from '../cidr/parse.js';
 import { parseIpv4RangeFast } from '../cidr/fast-ipv4.js';
 import { formatRange } from '../cidr/format.js';
@@ -18,8 +19,8 @@ export type ValidationTarget = 'ipgate' | 'aks';
 export type ProfileField = 'authorizedIpRanges' | 'egressIpRanges';
 
 export interface ProfileProblem {
-  readonly code: string;
-  /** `error` makes the profile invalid; `warning` (code WARN_...) does not. */
+  readonly code: ErrorCode;
+  /** `error` makes the profile invalid; `warning` (a WARN_ code) does not. */
   readonly severity: 'error' | 'warning';
   /** Which list the entry is in, and its index there; absent for problems of the whole profile. */
   readonly field?: ProfileField;
@@ -51,7 +52,7 @@ export interface ValidateOptions {
 export type ReferenceCheck = (entry: string, field: ProfileField) => readonly ReferenceProblem[] | undefined;
 
 export interface ReferenceProblem {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly suggestion?: string;
 }
@@ -75,10 +76,10 @@ interface Located {
   readonly entry: string;
 }
 
-function problem(code: string, at: Located | undefined, message: string, suggestion?: string): ProfileProblem {
+function problem(code: ErrorCode, at: Located | undefined, message: string, suggestion?: string): ProfileProblem {
   return {
     code,
-    severity: code.startsWith('WARN_') ? 'warning' : 'error',
+    severity: isWarning(code) ? 'warning' : 'error',
     ...(at === undefined ? {} : { field: at.field, index: at.index, entry: at.entry }),
     message,
     ...(suggestion === undefined ? {} : { suggestion }),

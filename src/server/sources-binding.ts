@@ -8,7 +8,7 @@
  */
 import { parseAddress } from '../cidr/parse.js';
 import type { Address } from '../cidr/types.js';
-import { IpgateError } from '../errors.js';
+import { IpgateError, type ErrorCode } from '../errors.js';
 import { ProfileInvalidError, type CompiledProfile } from '../policy/decide.js';
 import type { ProfileCache } from '../policy/profile-cache.js';
 import { EGRESS_ONLY, type Profile, type Verdict } from '../policy/profile.js';
@@ -56,14 +56,14 @@ export interface SourceView {
   readonly lastAttempt: string | null;
   readonly lastSuccess: string | null;
   readonly lastChange: string | null;
-  readonly lastError: { code: string; message: string; at: string } | null;
+  readonly lastError: { code: ErrorCode; message: string; at: string } | null;
   readonly etag: string | null;
   readonly lastModified: string | null;
   readonly nextRefresh: string | null;
   readonly version: string | null;
   readonly syncs: SyncCounts;
   /** The profile's references into this source and how many prefixes each selects now (or its problem). */
-  readonly references: Array<{ entry: string; prefixes: number } | { entry: string; problem: string; code: string }>;
+  readonly references: Array<{ entry: string; prefixes: number } | { entry: string; problem: string; code: ErrorCode }>;
 }
 
 const MAX_LOGGED_PREFIXES = 50;

@@ -5,7 +5,7 @@
  * profile whose expansion has error problems (an authorized list that came out empty would mean
  * "everyone").
  */
-import { IpgateError } from '../errors.js';
+import { IpgateError, type ErrorCode } from '../errors.js';
 import { parseRange } from '../cidr/parse.js';
 import { formatRange } from '../cidr/format.js';
 import type { Range } from '../cidr/types.js';
@@ -36,7 +36,7 @@ export interface ExpandOptions {
   readonly unavailable?: readonly string[];
 }
 
-function problemOf(field: ProfileField, index: number, entry: string, code: string, message: string, suggestion?: string): ProfileProblem {
+function problemOf(field: ProfileField, index: number, entry: string, code: ErrorCode, message: string, suggestion?: string): ProfileProblem {
   return { code, severity: 'error', field, index, entry, message, ...(suggestion === undefined ? {} : { suggestion }) };
 }
 

@@ -3,14 +3,14 @@
  * It is the user's own list, so entries follow the profile's rules exactly: a prefix with host bits set is
  * refused with the fix (it is not normalized as provider files are). Selector: empty (`office:`).
  */
-import { IpgateError } from '../errors.js';
+import { IpgateError, type ErrorCode } from '../errors.js';
 import { parseRange } from '../cidr/parse.js';
 import { formatRange } from '../cidr/format.js';
 import type { Range } from '../cidr/types.js';
 import type { Catalogue } from './types.js';
 
 /** Parses list text into ranges; errors name the line. `label` names the file in messages. */
-export function parseRangeList(text: string, label: string, code = 'ERR_SOURCE_PARSE'): Range[] {
+export function parseRangeList(text: string, label: string, code: ErrorCode = 'ERR_SOURCE_PARSE'): Range[] {
   const ranges: Range[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     const hash = line.indexOf('#');

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { IpgateError } from '../errors.js';
+import { IpgateError, type ErrorCode } from '../errors.js';
 import type { Catalogue, SourceType } from './types.js';
 import type { SourceConfig } from './schema.js';
 import { DEFAULT_REFRESH } from './schema.js';
@@ -17,7 +17,7 @@ import { fetchSource } from './fetch.js';
 import { diffCatalogues, type PrefixChange } from './diff.js';
 
 export interface SourceError {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly at: string;
 }

@@ -3,10 +3,12 @@
  * (`listeners[0].address`, `clients[1].via.vpn`), so every problem of a document can be reported at once.
  */
 
+import type { ErrorCode } from '../errors.js';
+
 export interface KeyedProblem {
   /** Key path, e.g. `listeners[0].adress`; empty for the whole document. */
   readonly path: string;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly suggestion?: string;
 }

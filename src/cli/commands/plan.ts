@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new IpgateError('ERR_FILE', `Cannot read topology file ${file} (${describeFileError(error)})`, { input: file });
+    throw new IpgateError('ERR_FILE_READ', `Cannot read topology file ${file} (${describeFileError(error)})`, { input: file });
   }
   let topology;
   try {

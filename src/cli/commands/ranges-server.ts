@@ -85,7 +85,7 @@ function readEntriesFile(path: string): string[] {
   try {
     return entriesOfText(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new IpgateError('ERR_FILE', `cannot read range file "${path}" (${describeFileError(error)})`, { input: path });
+    throw new IpgateError('ERR_FILE_READ', `cannot read range file "${path}" (${describeFileError(error)})`, { input: path });
   }
 }
 

@@ -3,7 +3,7 @@ import { parseCommandArgs } from '../args.js';
 import { writeJson } from '../output.js';
 import { readRangeList, type ListEntry } from '../input.js';
 import { formatIssue, type ListIssue } from '../list-ranges.js';
-import { IpgateError } from '../../errors.js';
+import { IpgateError, type ErrorCode } from '../../errors.js';
 import { parseRange } from '../../cidr/parse.js';
 import { formatRange } from '../../cidr/format.js';
 import { validateProfile, type ProfileProblem, type ValidationTarget } from '../../policy/validate.js';
@@ -33,10 +33,10 @@ const SPEC = {
 
 type EntryReport =
   | { line: number; input: string; ok: true; canonical: string }
-  | { line: number; input: string; ok: false; code: string; message: string; suggestion?: string };
+  | { line: number; input: string; ok: false; code: ErrorCode; message: string; suggestion?: string };
 
 interface ListProblemReport {
-  code: string;
+  code: ErrorCode;
   severity: 'error' | 'warning';
   line?: number;
   input?: string;
