@@ -31,6 +31,11 @@ import { counterName, createTable, replaceSets, setName, TABLE, type NftListener
 import { emptyContents, plan } from './update-plan.js';
 
 const RETRY_MS = 2000;
+/**
+ * Above this many elements a listing costs nft about a second or more of CPU (nft 1.0 fetches every set's
+ * elements for any listing but a single set's), so metrics use the counters of the last read-back instead.
+ */
+const FRESH_COUNTERS_UP_TO = 20_000;
 
 export interface NftCounters {
   /** Transactions that changed the sets, by kind. */
@@ -74,6 +79,8 @@ export class NftDataPlane implements DataPlane {
   private retryTimer: NodeJS.Timeout | undefined;
   private verifyTimer: NodeJS.Timeout | undefined;
   private countersCache: { at: number; value: Promise<ListenerCount[]> } | undefined;
+  /** The counters as of the last whole-table read-back. */
+  private readCounters: ReadonlyMap<string, number> = new Map();
   /** With `dataplane.log`: the audit log the logged refusals go to, and their reader. */
   private readonly audit: AuditLog | undefined;
   private reader: NflogReader | undefined;
@@ -164,6 +171,7 @@ export class NftDataPlane implements DataPlane {
       });
     }
     this.shape = listing.shape;
+    this.readCounters = listing.counters;
     this.contents = contents;
     this.appliedGeneration = generation.generation;
     this.inForce = generation.compiled;
@@ -244,6 +252,7 @@ export class NftDataPlane implements DataPlane {
       try {
         const listing = await this.readTable();
         problems = listing === undefined ? [`table inet ${TABLE} is missing`] : driftOf(listing, this.contents, this.shape);
+        if (listing !== undefined) this.readCounters = listing.counters;
       } catch (error) {
         const e = error instanceof IpgateError ? error : new IpgateError('ERR_NFT_UNAVAILABLE', String(error));
         this.up = false;
@@ -299,20 +308,23 @@ export class NftDataPlane implements DataPlane {
     return count;
   }
 
-  /** New connections allowed and refused per enforced listener, from the table's counters (cached 0.5 s). */
+  /**
+   * New connections allowed and refused per enforced listener, from the table's counters: read at scrape
+   * time (cached 0.5 s) for tables up to FRESH_COUNTERS_UP_TO elements, else as of the last read-back.
+   */
   decisions(): Promise<ListenerCount[]> {
+    const per = (counters: ReadonlyMap<string, number>): ListenerCount[] =>
+      this.options.listeners.map((l) => ({
+        listener: l.name,
+        allowed: counters.get(counterName('allowed', l.index)) ?? 0,
+        refused: counters.get(counterName('refused', l.index)) ?? 0,
+      }));
+    if (this.elements > FRESH_COUNTERS_UP_TO) return Promise.resolve(per(this.readCounters));
     const now = Date.now();
     if (this.countersCache === undefined || now - this.countersCache.at > 500) {
       const value = this.nft.list(['counters', 'table', 'inet', TABLE]).then(
-        (json) => {
-          const counters = json === undefined ? new Map<string, number>() : parseListing(json).counters;
-          return this.options.listeners.map((l) => ({
-            listener: l.name,
-            allowed: counters.get(counterName('allowed', l.index)) ?? 0,
-            refused: counters.get(counterName('refused', l.index)) ?? 0,
-          }));
-        },
-        () => [],
+        (json) => per(json === undefined ? new Map<string, number>() : parseListing(json).counters),
+        () => per(this.readCounters),
       );
       this.countersCache = { at: now, value };
     }
