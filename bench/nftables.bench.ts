@@ -3,11 +3,14 @@
  * benchmark's own (kernel rules never touch the host's ruleset). nginx is the upstream (a tiny HTTP 200,
  * standing in for the API server); wrk runs from 127.0.0.1, an allowed source.
  *
- *   allowed path, new connections (`Connection: close`) and keepalive, as ratios to no filter at all:
- *     none            wrk -> nginx, no rules (the limit)
- *     nft-10k/100k    ipgate `dataplane: nftables` protecting nginx's port, 10,000 / 100,000 ranges
- *     ipset-10k/100k  iptables `-m set ! --match-set allow src -j REJECT` with a hash:net ipset (the classic peer)
- *     haproxy-10k     ipgate `dataplane: haproxy` (managed, one thread) in front of nginx
+ *   allowed path, new connections (`Connection: close`) and keepalive, as ratios to no filter at all; one
+ *   nginx listens on several ports and each peer's rules match only its own, so all run at once and a round
+ *   measures them back to back:
+ *     none            wrk -> nginx :8090, no rule matches (the limit)
+ *     nft-10k/100k    ipgate `dataplane: nftables` protecting :8080, 10,000 / 100,000 ranges
+ *     ipset-10k/100k  iptables `-m set ! --match-set allow src -j REJECT` with a hash:net ipset on :8081 (the
+ *                     classic peer; Debian's iptables is iptables-nft, the match runs through nft_compat)
+ *     haproxy-10k     ipgate `dataplane: haproxy` (managed, one thread) on :8082 in front of nginx :8090
  *   refusal flood from 127.0.0.3 against nft-10k: CPU of ipgate's process, and connections nginx accepted
  *   update to enforcement at 100,000 ranges: one entry added (PATCH), a full replace (PUT of another list)
  *
@@ -30,7 +33,7 @@ const BIN = join(root, 'bin', 'ipgate.js');
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? '4');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? '2');
 const UP = 8080;
-const HX = 8081;
+const HX = 8082;
 const ADMIN = 'http://127.0.0.1:9090';
 const TOKEN = randomBytes(16).toString('hex');
 
@@ -55,7 +58,7 @@ async function wrk(port: number, close: boolean): Promise<number> {
   return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 'NaN');
 }
 
-async function startIpgate(name: string, ranges: readonly string[], dataplane: Record<string, unknown>, listenPort: number): Promise<Spawned> {
+async function startIpgate(name: string, ranges: readonly string[], dataplane: Record<string, unknown>, listenPort: number, adminPort = 9090): Promise<Spawned> {
   const d = join(dir, name);
   rmSync(d, { recursive: true, force: true });
   await ns.must('mkdir', ['-p', d]);
@@ -64,9 +67,9 @@ async function startIpgate(name: string, ranges: readonly string[], dataplane: R
   writeFileSync(
     join(d, 'ipgate.yaml'),
     stringify({
-      ...(dataplane['type'] === 'nftables' ? {} : { upstream: `127.0.0.1:${UP}` }),
+      ...(dataplane['type'] === 'nftables' ? {} : { upstream: `127.0.0.1:${NONE}` }),
       listeners: [{ name: 'public', address: `127.0.0.1:${listenPort}` }],
-      admin: { address: '127.0.0.1:9090', tokenFile: join(d, 'admin.token') },
+      admin: { address: `127.0.0.1:${adminPort}`, tokenFile: join(d, 'admin.token') },
       store: { file: join(d, 'profile.json') },
       auditLog: 'off',
       ...(Object.keys(dataplane).length === 0 ? {} : { dataplane }),
@@ -81,109 +84,87 @@ async function startIpgate(name: string, ranges: readonly string[], dataplane: R
   return s;
 }
 
-interface Peer {
-  readonly name: string;
-  readonly port: number;
-  up(): Promise<() => Promise<void>>;
-}
+const NONE = 8090;
+const IPSET = 8081;
 
-function ipsetPeer(size: number): Peer {
-  return {
-    name: `ipset-${size / 1000}k`,
-    port: UP,
-    async up() {
-      const file = join(dir, `ipset-${size}.restore`);
-      writeFileSync(file, `create ipgate-allow hash:net family inet hashsize 65536 maxelem 262144\n${makeRanges(size).map((r) => `add ipgate-allow ${r}`).join('\n')}\n`);
-      await ns.must('ipset', ['restore', '-f', file]);
-      await ns.must('iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', String(UP), '-m', 'set', '!', '--match-set', 'ipgate-allow', 'src', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
-      return async () => {
-        await ns.must('iptables', ['-F', 'INPUT']);
-        await ns.must('ipset', ['destroy', 'ipgate-allow']);
-      };
-    },
+/** Rules for one size: ipgate (nftables) protecting UP, an ipset protecting IPSET, the HAProxy data plane on HX. */
+async function peersUp(size: number): Promise<() => Promise<void>> {
+  const ranges = makeRanges(size);
+  const nft = await startIpgate(`nft-${size}`, ranges, { type: 'nftables', verifyIntervalMs: 600_000 }, UP);
+  const file = join(dir, `ipset-${size}.restore`);
+  writeFileSync(file, `create ipgate-allow hash:net family inet hashsize 65536 maxelem 262144\n${ranges.map((r) => `add ipgate-allow ${r}`).join('\n')}\n`);
+  await ns.must('ipset', ['restore', '-f', file]);
+  await ns.must('iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', String(IPSET), '-m', 'set', '!', '--match-set', 'ipgate-allow', 'src', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+  const hx = size === 10_000 ? await startIpgate('hx', ranges, { type: 'haproxy', mode: 'managed', stateDir: join(dir, 'hx', 'state'), threads: 1 }, HX, 9091) : undefined;
+  if (hx !== undefined) await waitPort(HX);
+  return async () => {
+    if (hx !== undefined) await stopSpawned(hx);
+    await stopSpawned(nft);
+    await ns.must(process.execPath, [BIN, 'nft', 'remove']);
+    await ns.must('iptables', ['-F', 'INPUT']);
+    await ns.must('ipset', ['destroy', 'ipgate-allow']);
   };
 }
-
-function nftPeer(size: number): Peer {
-  return {
-    name: `nft-${size / 1000}k`,
-    port: UP,
-    async up() {
-      const s = await startIpgate(`nft-${size}`, makeRanges(size), { type: 'nftables', verifyIntervalMs: 600_000 }, UP);
-      return async () => {
-        await stopSpawned(s);
-        await ns.must(process.execPath, [BIN, 'nft', 'remove']);
-      };
-    },
-  };
-}
-
-const PEERS: Peer[] = [
-  { name: 'none', port: UP, up: async () => async () => undefined },
-  nftPeer(10_000),
-  nftPeer(100_000),
-  ipsetPeer(10_000),
-  ipsetPeer(100_000),
-  {
-    name: 'haproxy-10k',
-    port: HX,
-    async up() {
-      const s = await startIpgate('hx', makeRanges(10_000), { type: 'haproxy', mode: 'managed', stateDir: join(dir, 'hx', 'state'), threads: 1 }, HX);
-      await waitPort(HX);
-      return () => stopSpawned(s);
-    },
-  },
-];
 
 function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 === 1 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 }
 
+/**
+ * The allowed path. All peers run at once, each on its own port of the same nginx (the rules match only
+ * their port), so a round measures them back to back and the ratio to `none` (a port no rule matches) is
+ * taken within the round: load on the machine that drifts between rounds cancels out.
+ */
+async function allowedPath(): Promise<void> {
+  console.log(`allowed path (wrk -t1 -c32 ${SECONDS}s from 127.0.0.1, nginx upstream; ${ROUNDS} rounds, each peer once per round in rotated order; median of the per-round ratio to none):`);
+  console.log('  peer           new conn/s   ratio    keepalive req/s   ratio');
+  for (const size of [10_000, 100_000]) {
+    const down = await peersUp(size);
+    try {
+      const peers: { name: string; port: number }[] = [
+        { name: 'none', port: NONE },
+        { name: `nft-${size / 1000}k`, port: UP },
+        { name: `ipset-${size / 1000}k`, port: IPSET },
+        ...(size === 10_000 ? [{ name: 'haproxy-10k', port: HX }] : []),
+      ];
+      const abs = new Map<string, { close: number[]; keep: number[] }>();
+      const ratio = new Map<string, { close: number[]; keep: number[] }>();
+      for (const p of peers) {
+        abs.set(p.name, { close: [], keep: [] });
+        ratio.set(p.name, { close: [], keep: [] });
+      }
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = [...peers.slice(round % peers.length), ...peers.slice(0, round % peers.length)];
+        const got = new Map<string, { close: number; keep: number }>();
+        for (const p of order) got.set(p.name, { close: await wrk(p.port, true), keep: await wrk(p.port, false) });
+        const none = got.get('none');
+        for (const [name, r] of got) {
+          abs.get(name)?.close.push(r.close);
+          abs.get(name)?.keep.push(r.keep);
+          if (none === undefined) continue;
+          ratio.get(name)?.close.push(r.close / none.close);
+          ratio.get(name)?.keep.push(r.keep / none.keep);
+        }
+      }
+      for (const p of peers) {
+        if (p.name === 'none' && size !== 10_000) continue;
+        const a = abs.get(p.name);
+        const q = ratio.get(p.name);
+        if (a === undefined || q === undefined) continue;
+        console.log(`  ${p.name.padEnd(13)} ${median(a.close).toFixed(0).padStart(11)}  ${median(q.close).toFixed(3)}x  ${median(a.keep).toFixed(0).padStart(16)}  ${median(q.keep).toFixed(3)}x`);
+      }
+    } finally {
+      await down();
+    }
+  }
+  console.log('  target: nftables >= 0.97x none');
+}
+
 /** utime + stime of a process in ms (clock ticks of /proc/PID/stat, 100 a second). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-async function allowedPath(): Promise<void> {
-  const results = new Map<string, { close: number[]; keep: number[] }>();
-  for (const p of PEERS) results.set(p.name, { close: [], keep: [] });
-  const ratios = new Map<string, { close: number[]; keep: number[] }>();
-  for (let round = 0; round < ROUNDS; round++) {
-    // Each round measures every peer; the order rotates so drift of the machine's load spreads evenly.
-    const order = [...PEERS.slice(round % PEERS.length), ...PEERS.slice(0, round % PEERS.length)];
-    const thisRound = new Map<string, { close: number; keep: number }>();
-    for (const p of order) {
-      const down = await p.up();
-      try {
-        const close = await wrk(p.port, true);
-        const keep = await wrk(p.port, false);
-        thisRound.set(p.name, { close, keep });
-        results.get(p.name)?.close.push(close);
-        results.get(p.name)?.keep.push(keep);
-      } finally {
-        await down();
-      }
-    }
-    const none = thisRound.get('none');
-    for (const [name, r] of thisRound) {
-      if (none === undefined) continue;
-      const entry = ratios.get(name) ?? { close: [], keep: [] };
-      entry.close.push(r.close / none.close);
-      entry.keep.push(r.keep / none.keep);
-      ratios.set(name, entry);
-    }
-  }
-  console.log(`allowed path (wrk -t1 -c32 ${SECONDS}s from 127.0.0.1, nginx upstream; median of ${ROUNDS} rounds, ratio = same round vs none):`);
-  console.log('  peer           new conn/s   ratio    keepalive req/s   ratio');
-  for (const p of PEERS) {
-    const r = results.get(p.name);
-    const q = ratios.get(p.name);
-    if (r === undefined || q === undefined) continue;
-    console.log(`  ${p.name.padEnd(13)} ${median(r.close).toFixed(0).padStart(11)}  ${median(q.close).toFixed(3)}x  ${median(r.keep).toFixed(0).padStart(16)}  ${median(q.keep).toFixed(3)}x`);
-  }
-  console.log('  target: nftables >= 0.97x none');
 }
 
 async function floodAndUpdates(): Promise<void> {
@@ -270,7 +251,8 @@ async function floodAndUpdates(): Promise<void> {
 }
 
 try {
-  writeFileSync(join(dir, 'up.conf'), nginxUpstreamConfig(dir, UP));
+  // One nginx, several ports: each peer's rules match only its own port; 8090 has none.
+  writeFileSync(join(dir, 'up.conf'), nginxUpstreamConfig(dir, UP).replace(`listen 127.0.0.1:${UP} backlog=4096;`, [UP, IPSET, NONE].map((p) => `listen 127.0.0.1:${p} backlog=4096;`).join('\n    ')));
   const nginx = ns.spawn('nginx', ['-e', join(dir, 'up.err'), '-p', dir, '-c', join(dir, 'up.conf')]);
   stops.push(() => stopSpawned(nginx));
   await waitPort(UP);
