@@ -19,7 +19,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,32 @@ function wrk(port: number, close: boolean): Promise<number> {
   return new Promise((res) => {
     execFile('wrk', args, (_e, stdout) => res(Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 'NaN')));
   });
+}
+
+/**
+ * CPU time (user + system, ms) of a process and all its descendants: HAProxy's master and worker, or
+ * ipgate with the HAProxy it runs. CPU per request stays comparable when the machine is busy, where
+ * throughput alone does not.
+ */
+function treeCpuMs(root: number): number {
+  const stats = new Map<number, { ppid: number; ms: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      stats.set(Number(entry), { ppid: Number(fields[1]), ms: (Number(fields[11]) + Number(fields[12])) * 10 });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop() as number;
+    total += stats.get(pid)?.ms ?? 0;
+    for (const [child, st] of stats) if (st.ppid === pid) todo.push(child);
+  }
+  return total;
 }
 
 function median(values: readonly number[]): number {
@@ -116,11 +142,11 @@ async function main(): Promise<void> {
         },
       },
     ];
-    const ratios = new Map<string, { close: number[]; keep: number[]; closeAbs: number[]; keepAbs: number[] }>();
-    for (const v of variants) ratios.set(v.name, { close: [], keep: [], closeAbs: [], keepAbs: [] });
+    const ratios = new Map<string, { close: number[]; keep: number[]; closeAbs: number[]; keepAbs: number[]; closeCpu: number[]; keepCpu: number[] }>();
+    for (const v of variants) ratios.set(v.name, { close: [], keep: [], closeAbs: [], keepAbs: [], closeCpu: [], keepCpu: [] });
     for (let round = 0; round < ROUNDS; round++) {
       const order = [...variants.slice(round % variants.length), ...variants.slice(0, round % variants.length)];
-      const measured = new Map<string, { close: number; keep: number }>();
+      const measured = new Map<string, { close: number; keep: number; closeCpu: number; keepCpu: number }>();
       for (const v of order) {
         const d = join(dir, `${v.name.replace(/[^a-z0-9]/gi, '_')}-${round}`);
         rmSync(d, { recursive: true, force: true });
@@ -128,7 +154,14 @@ async function main(): Promise<void> {
         const port = await freePort();
         const proc = await v.start(d, port);
         try {
-          measured.set(v.name, { close: await wrk(port, true), keep: await wrk(port, false) });
+          const pid = proc.child.pid ?? 0;
+          const c0 = treeCpuMs(pid);
+          const close = await wrk(port, true);
+          const c1 = treeCpuMs(pid);
+          const keep = await wrk(port, false);
+          const c2 = treeCpuMs(pid);
+          // microseconds of CPU per request (per connection with Connection: close)
+          measured.set(v.name, { close, keep, closeCpu: ((c1 - c0) * 1000) / (close * SECONDS), keepCpu: ((c2 - c1) * 1000) / (keep * SECONDS) });
         } finally {
           await proc.stop();
         }
@@ -141,15 +174,20 @@ async function main(): Promise<void> {
         r.keep.push(m.keep / base.keep);
         r.closeAbs.push(m.close);
         r.keepAbs.push(m.keep);
+        r.closeCpu.push(m.closeCpu);
+        r.keepCpu.push(m.keepCpu);
       }
     }
     console.log(`HAProxy data plane gap (10,000 ranges, wrk -t1 -c32 ${SECONDS}s, median of ${ROUNDS} rotated rounds, ratio to plain in the same round):`);
-    console.log('  variant                 new conn/s   ratio   keepalive req/s   ratio');
+    console.log('  variant                 new conn/s   ratio  CPU us/conn   keepalive req/s   ratio  CPU us/req');
     for (const v of variants) {
       const r = ratios.get(v.name);
       if (r === undefined) continue;
-      console.log(`  ${v.name.padEnd(22)} ${median(r.closeAbs).toFixed(0).padStart(11)}  ${median(r.close).toFixed(3)}x ${median(r.keepAbs).toFixed(0).padStart(16)}  ${median(r.keep).toFixed(3)}x`);
+      console.log(
+        `  ${v.name.padEnd(22)} ${median(r.closeAbs).toFixed(0).padStart(11)}  ${median(r.close).toFixed(3)}x ${median(r.closeCpu).toFixed(1).padStart(11)} ${median(r.keepAbs).toFixed(0).padStart(16)}  ${median(r.keep).toFixed(3)}x ${median(r.keepCpu).toFixed(1).padStart(10)}`,
+      );
     }
+    console.log('  (CPU: the process tree of each variant, HAProxy and for `ipgate` the ipgate process too; clock ticks of 10 ms, so short runs are coarse)');
   } finally {
     for (const r of running.reverse()) await r.stop();
     rmSync(dir, { recursive: true, force: true });
