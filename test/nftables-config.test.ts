@@ -65,7 +65,7 @@ test('a missing nft binary: ERR_NFT_UNAVAILABLE at start, naming it and the fix'
   try {
     await writeFile(join(dir, 'ipgate.yaml'), JSON.stringify({ ...BASE, dataplane: { type: 'nftables', binary: '/nonexistent/nft' } }));
     await assert.rejects(startIpgateArgs(['--config', join(dir, 'ipgate.yaml')], { cwd: dir }), (error: unknown) => {
-      assert.match(String(error), /Cannot use nft \("\/nonexistent\/nft"\) to manage table inet ipgate: the program is not installed or not in PATH \(ERR_NFT_UNAVAILABLE\)/);
+      assert.match(String(error), /Cannot use nft \("\/nonexistent\/nft"\) to manage table inet ipgate because the program is not installed or not in PATH \(ERR_NFT_UNAVAILABLE\)/);
       assert.match(String(error), /apt-get install nftables/);
       return true;
     });
@@ -74,7 +74,7 @@ test('a missing nft binary: ERR_NFT_UNAVAILABLE at start, naming it and the fix'
     assert.match(removed.stderr, /ERR_NFT_UNAVAILABLE/);
     const usage = await runIpgate(['nft', 'flush']);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /unknown action "flush".*ERR_USAGE/);
+    assert.match(usage.stderr, /^ipgate: nft: unknown subcommand "flush" \(remove\); see .ipgate nft --help. \(ERR_USAGE\)$/m);
   } finally {
     await remove();
   }

@@ -134,7 +134,7 @@ test('a table deleted by hand: a change is answered 502 with nft\'s own message,
   if (res.status === 502) {
     const body = res.json as { code?: string; message?: string };
     assert.equal(body.code, 'ERR_NFT_REFUSED', res.text);
-    assert.match(body.message ?? '', /nft refused the change for table inet ipgate: .*No such file or directory/);
+    assert.match(body.message ?? '', /nft refused the change for table inet ipgate; nft says: .*No such file or directory/);
   } else {
     // The periodic read-back repaired the table before the change reached nft.
     assert.equal(res.status, 200, res.text);

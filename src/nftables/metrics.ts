@@ -1,34 +1,25 @@
 /**
  * The nftables data plane's metrics: the connection counts under the names every data plane reports
- * (`ipgate_connections_total{listener,decision}`, `ipgate_active_connections`, `ipgate_revoked_connections_total`),
- * read from the table's counters (first packets of connections) and the kernel's sockets at scrape time,
- * and the data plane's own (`ipgate_nft_*`).
+ * (runtime/connection-metrics.ts, plus `ipgate_revoked_connections_total`), read from the table's counters
+ * (first packets of connections) and the kernel's sockets at scrape time, and the data plane's own
+ * (`ipgate_nft_*`).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { registerConnectionMetrics, type DecisionCount } from '../runtime/connection-metrics.js';
 import type { NftDataPlane } from './nft-dataplane.js';
 
 export function registerNftMetrics(registry: Registry, plane: NftDataPlane): void {
-  new Counter({
-    name: 'ipgate_connections_total',
-    help: 'Connections judged by a listener, by decision (allowed, refused); with nftables, counted by the kernel (first packets).',
-    labelNames: ['listener', 'decision'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
+  registerConnectionMetrics(registry, {
+    async decisions() {
+      const out: DecisionCount[] = [];
       for (const d of await plane.decisions()) {
-        this.inc({ listener: d.listener, decision: 'allowed' }, d.allowed);
-        this.inc({ listener: d.listener, decision: 'refused' }, d.refused);
+        out.push({ listener: d.listener, decision: 'allowed', count: d.allowed });
+        out.push({ listener: d.listener, decision: 'refused', count: d.refused });
       }
+      return out;
     },
-  });
-  new Gauge({
-    name: 'ipgate_active_connections',
-    help: 'Connections open through a listener now (with nftables: established sockets on the protected address).',
-    labelNames: ['listener'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const [listener, count] of await plane.active()) this.set({ listener }, count);
+    async active() {
+      return [...(await plane.active())].map(([listener, count]) => ({ listener, count }));
     },
   });
   new Counter({

@@ -70,7 +70,8 @@ export class NftDataPlane implements DataPlane {
   /** The table's shape as read back right after ipgate wrote it. */
   private shape: string | undefined;
   private appliedGeneration = 0;
-  private inForce: CompiledProfile | undefined;
+  /** The generation the kernel enforces (written and read back). */
+  private inForce: ProfileGeneration | undefined;
   private lastError: IpgateError | undefined;
   private up = false;
   private stopped = false;
@@ -174,7 +175,7 @@ export class NftDataPlane implements DataPlane {
     this.readCounters = listing.counters;
     this.contents = contents;
     this.appliedGeneration = generation.generation;
-    this.inForce = generation.compiled;
+    this.inForce = generation;
   }
 
   private async applyGeneration(generation: ProfileGeneration): Promise<void> {
@@ -208,7 +209,7 @@ export class NftDataPlane implements DataPlane {
       }
     }
     this.appliedGeneration = generation.generation;
-    this.inForce = generation.compiled;
+    this.inForce = generation;
     this.lastError = undefined;
     this.up = true;
     if (problems.length > 0) await this.repair(problems);
@@ -276,7 +277,7 @@ export class NftDataPlane implements DataPlane {
         await this.install(this.state.current);
       } catch (error) {
         if (inForce === undefined || this.state.current.generation === this.appliedGeneration) throw error;
-        await this.install({ compiled: inForce, generation: this.appliedGeneration, revision: '' });
+        await this.install(inForce);
       }
       this.counters.repairs++;
       this.up = true;
@@ -348,7 +349,7 @@ export class NftDataPlane implements DataPlane {
         if (listener === undefined || this.inForce === undefined) return;
         let reason: string;
         try {
-          reason = this.inForce.decide(packet.source).reason;
+          reason = this.inForce.compiled.decide(packet.source).reason;
         } catch {
           return;
         }

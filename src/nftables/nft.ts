@@ -31,7 +31,7 @@ export function nftMessage(stderr: string): string {
 }
 
 function unavailable(binary: string, why: string, suggestion: string): IpgateError {
-  return new IpgateError('ERR_NFT_UNAVAILABLE', `Cannot use nft ("${binary}") to manage table inet ${TABLE}: ${why}`, { input: binary, suggestion });
+  return new IpgateError('ERR_NFT_UNAVAILABLE', `Cannot use nft ("${binary}") to manage table inet ${TABLE} because ${why}`, { input: binary, suggestion });
 }
 
 const NO_PERMISSION = /Operation not permitted|Permission denied/i;
@@ -52,7 +52,7 @@ export class NftCli {
       child.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         const why = error.code === 'ENOENT' ? 'the program is not installed or not in PATH' : error.code === 'EACCES' ? 'the program is not executable' : error.message;
-        reject(unavailable(this.binary, why, 'install nftables (Debian: apt-get install nftables), or set dataplane.binary to the path of nft'));
+        reject(unavailable(this.binary, why, 'install nftables (Debian: apt-get install nftables), or give the path of nft in dataplane.binary (ipgate nft remove: --binary)'));
       });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
@@ -95,7 +95,7 @@ export class NftCli {
     if (NO_KERNEL.test(result.stderr)) {
       return unavailable(this.binary, `the kernel does not offer nf_tables (${message})`, 'load the nf_tables module (modprobe nf_tables) or use a kernel with nftables');
     }
-    return new IpgateError('ERR_NFT_REFUSED', `nft ${what} for table inet ${TABLE}: ${message}`, {
+    return new IpgateError('ERR_NFT_REFUSED', `nft ${what} for table inet ${TABLE}; nft says: ${message}`, {
       input: this.binary,
       suggestion: 'nothing was changed; the message above is nft\'s own (see docs/nftables.md for what ipgate writes)',
     });

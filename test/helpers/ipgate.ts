@@ -62,13 +62,18 @@ export interface RunningIpgate extends Spawned {
 export interface StartOptions {
   readonly cwd?: string;
   readonly readyTimeoutMs?: number;
+  /** Variables added to the child's environment. */
+  readonly env?: NodeJS.ProcessEnv;
   /** A command the process is started through, e.g. `ip netns exec NAME` (which execs it in place). */
   readonly wrap?: readonly string[];
 }
 
 export async function startIpgateArgs(args: readonly string[], options: StartOptions = {}): Promise<RunningIpgate> {
   const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
-  const spawned = spawnTracked(command ?? process.execPath, [...prefix, BIN, 'serve', ...args], options.cwd === undefined ? {} : { cwd: options.cwd });
+  const spawned = spawnTracked(command ?? process.execPath, [...prefix, BIN, 'serve', ...args], {
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
+  });
   try {
     await waitFor(
       async () => {
@@ -113,9 +118,9 @@ export async function startIpgate(dir: string, config: Record<string, unknown>, 
   return startIpgateArgs(['--config', file], { cwd: dir, ...options });
 }
 
-/** Runs `ipgate ARGS` to completion. */
-export async function runIpgate(args: readonly string[], cwd?: string): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const spawned = spawnTracked(process.execPath, [BIN, ...args], cwd === undefined ? {} : { cwd });
+/** Runs `ipgate ARGS` to completion (`env` is added to this process's environment). */
+export async function runIpgate(args: readonly string[], cwd?: string, env?: NodeJS.ProcessEnv): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const spawned = spawnTracked(process.execPath, [BIN, ...args], { ...(cwd === undefined ? {} : { cwd }), ...(env === undefined ? {} : { env: { ...process.env, ...env } }) });
   spawned.child.stdin?.end();
   const code = await spawned.exited;
   return { code, stdout: spawned.stdout(), stderr: spawned.stderr() };

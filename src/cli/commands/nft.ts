@@ -3,40 +3,58 @@
  * leaves the table in place when it stops or crashes (the kernel keeps enforcing the last list); this is
  * the explicit way to stop enforcing.
  */
-import { parseCommandArgs } from '../args.js';
-import { writeJson } from '../output.js';
-import { IpgateError } from '../../errors.js';
+import { parseCommand, usageError, wantsHelp, type CommandDef } from '../args.js';
+import { ERROR_EXITS } from '../common-options.js';
+import { renderGroupHelp, type GroupDef } from '../help.js';
+import { printResult } from '../output.js';
 import { removeTable } from '../../nftables/remove.js';
 
-const HELP = `Usage: ipgate nft remove [--binary PATH] [--output json]
+const REMOVE_OPTIONS = [
+  { name: 'binary', type: 'string', value: 'PATH', default: 'nft', help: 'the nft program' },
+] as const;
 
-Deletes table inet ipgate, the rules of the nftables data plane (dataplane: { type: nftables }). A stopped
+export const REMOVE: CommandDef<typeof REMOVE_OPTIONS> = {
+  name: 'nft remove',
+  summary: 'delete table inet ipgate, so the kernel stops filtering for ipgate',
+  usage: ['[--binary PATH] [-o text|json|yaml]'],
+  description: `Deletes table inet ipgate, the rules of the nftables data plane (dataplane: { type: nftables }). A stopped
 or crashed ipgate leaves them in force on purpose; after this every source reaches the protected service
 again. Stop ipgate first, or it writes the table again at its next check. Needs root (CAP_NET_ADMIN).
+A table that is not there is not an error.`,
+  options: REMOVE_OPTIONS,
+  output: { human: 'text', forms: ['text', 'json', 'yaml'] },
+  examples: ['ipgate nft remove', 'ipgate nft remove -o json', 'ip netns exec edge ipgate nft remove --binary /usr/sbin/nft'],
+  exitCodes: [[0, 'the table was removed, or was not there'], ...ERROR_EXITS],
+  maxPositionals: 0,
+};
 
-Options:
-  --binary PATH    the nft program (default: nft)
-  --output json    print the result as JSON
-`;
+export const GROUP: GroupDef = {
+  name: 'nft',
+  usage: ['remove [options]'],
+  description: `The kernel rules of the nftables data plane (table inet ipgate), which outlive ipgate on purpose.`,
+  commands: [{ name: 'remove', summary: REMOVE.summary }],
+  examples: ['ipgate nft remove', 'ipgate nft remove --help'],
+  exitCodes: [[0, 'help was shown'], [2, 'no or an unknown subcommand']],
+};
 
-const OPTIONS = {
-  binary: { type: 'string' },
-  output: { type: 'string', short: 'o' },
-} as const;
+async function runRemove(argv: string[]): Promise<number> {
+  const parsed = parseCommand(REMOVE, argv);
+  if (parsed === undefined) return 0;
+  const result = await removeTable(parsed.values.binary ?? 'nft');
+  printResult(parsed.output, result, {
+    text: () => (result.removed
+      ? `ipgate: table ${result.table} removed; the kernel no longer filters for ipgate\n`
+      : `ipgate: table ${result.table} is not there; nothing to remove\n`),
+  });
+  return 0;
+}
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs({ name: 'nft', help: HELP, options: OPTIONS, maxPositionals: 1 }, argv);
-  if (parsed === undefined) return 0;
-  const [action] = parsed.positionals;
-  if (action !== 'remove') {
-    throw new IpgateError('ERR_USAGE', `ipgate nft: ${action === undefined ? 'give an action' : `unknown action "${action}"`}; the action is remove (see 'ipgate nft --help')`, {
-      ...(action === undefined ? {} : { input: action }),
-    });
+  const [sub, ...rest] = argv;
+  if (sub === undefined || wantsHelp([sub])) {
+    process.stdout.write(renderGroupHelp(GROUP));
+    return sub === undefined ? 2 : 0;
   }
-  const output = parsed.values.output;
-  if (output !== undefined && output !== 'json') throw new IpgateError('ERR_USAGE', `ipgate nft: --output ${output} is not known; use --output json`, { input: output });
-  const result = await removeTable(parsed.values.binary ?? 'nft');
-  if (output === 'json') writeJson(result);
-  else process.stdout.write(result.removed ? `ipgate: table ${result.table} removed; the kernel no longer filters for ipgate\n` : `ipgate: table ${result.table} is not there; nothing to remove\n`);
-  return 0;
+  if (sub === 'remove') return runRemove(rest);
+  throw usageError('nft', `unknown subcommand "${sub}" (remove)`, sub);
 }
