@@ -24,6 +24,12 @@ declare -A NEED=(
   [kubernetes-client]='command -v kubectl'
   [etcd-server]='command -v etcd'
   [chromium]='command -v chromium'
+  [nftables]='command -v nft'
+  [conntrack]='command -v conntrack'
+  [ipset]='command -v ipset'
+  [iptables]='command -v iptables'
+  [iproute2]='command -v ip && command -v ss'
+  [tcpdump]='command -v tcpdump'
 )
 # Packages that ship a service the package manager would otherwise start (and enable).
 SERVICES=(nginx haproxy etcd)

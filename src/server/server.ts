@@ -1,5 +1,5 @@
 /**
- * The running process, assembled: store -> profile state -> data plane (ipgate's own listeners or HAProxy)
+ * The running process, assembled: store -> profile state -> data plane (ipgate's own listeners, HAProxy or nftables)
  * (+ range sources, + admin API). Applies profile changes as they come, reloads on demand (SIGHUP) and shuts
  * down gracefully. This is the one place that creates the parts and connects them.
  */
@@ -14,6 +14,7 @@ import { HaproxyDataPlane } from '../dataplane/haproxy-dataplane.js';
 import { IpgateError } from '../errors.js';
 import { ProfileCache } from '../policy/profile-cache.js';
 import { NodeDataPlane } from '../gateway/node-dataplane.js';
+import { NftDataPlane } from '../nftables/nft-dataplane.js';
 import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
 import { registerBuildInfo } from '../runtime/build-info.js';
 import type { Logger } from '../runtime/log.js';
@@ -37,6 +38,7 @@ export interface ServerOptions {
 }
 
 function startDataPlane(config: GatewayConfig, state: ProfileState, log: Logger): Promise<DataPlane> {
+  if (config.dataplane?.type === 'nftables') return NftDataPlane.start(config, config.dataplane, state, log);
   if (config.dataplane !== undefined) return HaproxyDataPlane.start(config, config.dataplane, state, log);
   return NodeDataPlane.start(config, state, log);
 }
