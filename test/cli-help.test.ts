@@ -10,10 +10,10 @@ import { runIpgate } from './helpers/ipgate.js';
 
 const EXPECTED = [
   '', 'ranges', 'ranges validate', 'ranges show', 'ranges set', 'ranges add', 'ranges remove', 'ranges disable',
-  'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'history', 'export', 'sources', 'sources show', 'sources sync', 'plan',
+  'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'history', 'export', 'sources', 'sources show', 'sources sync', 'nft', 'nft remove', 'plan',
 ];
 /** Pages of commands that run something rather than print a result. */
-const NO_OUTPUT = new Set(['', 'ranges', 'sources', 'serve']);
+const NO_OUTPUT = new Set(['', 'ranges', 'sources', 'nft', 'serve']);
 
 async function help(path: string, flag: '-h' | '--help'): Promise<string> {
   const r = await runIpgate([...(path === '' ? [] : path.split(' ')), flag]);
@@ -139,6 +139,9 @@ test('every error starts with "ipgate: " once, usage errors included', async () 
     ['sources'],
     ['sources', 'frob'],
     ['sources', 'show', '--all', '--server', 'http://127.0.0.1:9'],
+    ['nft'],
+    ['nft', 'frob'],
+    ['nft', 'remove', '--binary', '/nonexistent/nft'],
   ];
   await each(CASES, async (args) => {
     const r = await runIpgate(args, undefined, { IPGATE_SERVER: '', IPGATE_TOKEN_FILE: '', IPGATE_CONFIG: '' });

@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   history: { summary: 'show who changed which entries of a running gateway\'s profiles, and when', load: () => import('./commands/history.js') },
   export: { summary: 'export the profile, with range sources resolved, condensed for AKS/GKE/EKS', load: () => import('./commands/export.js') },
   sources: { summary: 'show or sync the configured provider range sources', load: () => import('./commands/sources.js') },
+  nft: { summary: 'remove the kernel rules of the nftables data plane (ipgate nft remove)', load: () => import('./commands/nft.js') },
   plan: { summary: 'plan the access paths of clients to an API server from a topology', load: () => import('./commands/plan.js') },
 };
 

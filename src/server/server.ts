@@ -1,5 +1,5 @@
 /**
- * The running process, assembled: store -> profile state -> data plane (ipgate's own listeners or HAProxy)
+ * The running process, assembled: store -> profile state -> data plane (ipgate's own listeners, HAProxy or nftables)
  * (+ range sources, + admin API, + the writer of expired entries' removal). Applies profile changes as they
  * come, logs each recorded change (`profile-changed`), reloads on demand (SIGHUP) and shuts down gracefully.
  * This is the one place that creates the parts and connects them.
@@ -8,6 +8,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdminApi } from '../admin/handler.js';
 import { AdminServer } from '../admin/server.js';
 import { WriteQueue } from '../admin/write-queue.js';
+import { loadUiAssets } from '../admin/ui-assets.js';
 import { formatEndpoint } from '../config/address.js';
 import { loadConfigFile } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
@@ -15,6 +16,7 @@ import { HaproxyDataPlane } from '../dataplane/haproxy-dataplane.js';
 import { IpgateError } from '../errors.js';
 import { ProfileCache } from '../policy/profile-cache.js';
 import { NodeDataPlane } from '../gateway/node-dataplane.js';
+import { NftDataPlane } from '../nftables/nft-dataplane.js';
 import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
 import { registerBuildInfo } from '../runtime/build-info.js';
 import type { Logger } from '../runtime/log.js';
@@ -63,6 +65,7 @@ function logExpiry(log: Logger, current: ProfileGeneration): void {
 }
 
 function startDataPlane(config: GatewayConfig, state: ProfileState, log: Logger): Promise<DataPlane> {
+  if (config.dataplane?.type === 'nftables') return NftDataPlane.start(config, config.dataplane, state, log);
   if (config.dataplane !== undefined) return HaproxyDataPlane.start(config, config.dataplane, state, log);
   return NodeDataPlane.start(config, state, log);
 }
@@ -167,6 +170,7 @@ export class IpgateServer {
       ...(this.sources === undefined ? {} : { sources: this.sources.admin() }),
       profiles: this.profiles,
       writes: this.writes,
+      ui: loadUiAssets(),
     });
     this.admin = new AdminServer(api, admin);
     const bound = await this.admin.listen(admin.address);
