@@ -136,7 +136,7 @@ const TABLE = {
   ERR_BODY_UNKNOWN_KEY: { subject: 'admin', meaning: 'An unknown key in the request body (listed under ERR_BODY_SHAPE).', http: 400, exit: 2 },
   ERR_PATCH_EMPTY: { subject: 'admin', meaning: 'A PATCH has no entries to add or remove.', http: 400, exit: 2 },
   ERR_PATCH_INVALID: { subject: 'admin', meaning: 'A PATCH has bad entries; each is listed with its own code and nothing was changed.', http: 400, exit: 2 },
-  ERR_PATCH_DISABLES: { subject: 'admin', meaning: 'A PATCH would remove every authorized range, which would allow every source (PUT an empty list to do that on purpose).', http: 400, exit: 2 },
+  ERR_PATCH_DISABLES: { subject: 'admin', meaning: 'A PATCH would remove every authorized range, which would allow every source (`ipgate ranges disable` does that on purpose).', http: 400, exit: 2 },
   ERR_ENTRY: { subject: 'admin', meaning: 'An entry of a PATCH could not be read.', http: 400, exit: 2 },
   ERR_ENTRY_NOT_FOUND: { subject: 'admin', meaning: 'A PATCH removes an entry that is not in the list.', http: 400, exit: 2 },
   ERR_LOCKOUT: { subject: 'admin', meaning: 'The change would refuse the caller\'s own address, which is allowed now (repeat with force to mean it).', http: 409, exit: 2 },
@@ -161,12 +161,15 @@ const TABLE = {
   ERR_DATAPLANE: { subject: 'haproxy', meaning: 'The change is stored but the data plane failed to take it, for a reason without its own code.', http: 502, exit: 2 },
 
   // Range sources (src/sources).
-  ERR_SOURCE_UNKNOWN: { subject: 'sources', meaning: 'A reference names a source that is not configured (or is a service tag without an azure-service-tags source).', http: 400, exit: 2, findingIn: ['sources show'] },
+  ERR_SOURCE_UNKNOWN: { subject: 'sources', meaning: 'A reference names a source that is not configured.', http: 400, exit: 2, findingIn: ['sources show'] },
   ERR_SELECTOR_UNKNOWN: { subject: 'sources', meaning: 'A reference\'s selector is not in the source\'s data; close matches are suggested.', http: 400, exit: 2, findingIn: ['sources show'] },
   ERR_SOURCE_UNAVAILABLE: { subject: 'sources', meaning: 'A referenced source has no data yet (never fetched, no cache).', http: 400, exit: 2, findingIn: ['sources show'] },
   ERR_REFERENCE_EMPTY: { subject: 'sources', meaning: 'A reference selects no prefixes.', http: 400, exit: 2, findingIn: ['sources show'] },
   ERR_SOURCE_FETCH: { subject: 'sources', meaning: 'A source cannot be downloaded or read (HTTP error, timeout, size limit, unreadable file); its last good data stays.', findingIn: ['sources sync'] },
   ERR_SOURCE_PARSE: { subject: 'sources', meaning: 'A source\'s data is not what its type publishes; its last good data stays.', findingIn: ['sources sync'] },
+  ERR_SERVICE_TAG_NO_SOURCE: { subject: 'sources', meaning: 'An entry is an Azure service tag (`AzureDevOps`), but no azure-service-tags source is configured to resolve it; the suggestion is the source to add.', http: 400, exit: 2 },
+  ERR_REFERENCE_FIELD: { subject: 'sources', meaning: 'A reference stands in the wrong list: Kubernetes discovery (`k8s:nodes/ExternalIP`) belongs in egressIpRanges, provider ranges and service tags in authorizedIpRanges.', http: 400, exit: 2 },
+  ERR_KUBECONFIG_INVALID: { subject: 'sources', meaning: 'A kubernetes source cannot connect: its kubeconfig (or in-cluster service account) is missing, unreadable, incomplete or uses a credential plugin; its last good data stays.', findingIn: ['sources sync'] },
   ERR_DURATION: { subject: 'sources', meaning: 'A duration (a source\'s refresh) is not a number and a unit (d, h, m, s), or is shorter than 1s.', exit: 2 },
 
   // The access planner (src/planner).

@@ -3,7 +3,8 @@
  * entry (and source) that admitted it, so `explain` can name it. Never fails open: an entry that cannot be
  * resolved, or a reference that selects nothing, is an error-level problem; a caller must not enforce a
  * profile whose expansion has error problems (an authorized list that came out empty would mean
- * "everyone").
+ * "everyone"). One exception: Kubernetes discovery in egressIpRanges may select nothing (a cluster whose
+ * nodes have no ExternalIP right now): an empty egress selection allows no one.
  */
 import { IpgateError, type ErrorCode } from '../errors.js';
 import { parseRange } from '../cidr/parse.js';
@@ -13,6 +14,7 @@ import type { Profile } from '../policy/profile.js';
 import type { ProfileField, ProfileProblem } from '../policy/validate.js';
 import type { Catalogue } from './types.js';
 import { parseReference, resolveReference } from './reference.js';
+import { referenceFieldProblem } from './reference-field.js';
 
 export interface ExpandedRange {
   readonly range: Range;
@@ -72,8 +74,13 @@ export function expandProfile(profile: Profile, catalogues: readonly Catalogue[]
       }
       try {
         const resolved = resolveReference(ref, catalogues, entry);
+        const placed = referenceFieldProblem(field, entry, ref.kind === 'tag' ? 'tag' : resolved.type);
+        if (placed !== undefined) {
+          problems.push(problemOf(field, index, entry, placed.code, placed.message, placed.suggestion));
+          return;
+        }
         references.push({ field, entry, source: resolved.source, prefixes: resolved.ranges.length });
-        if (resolved.ranges.length === 0) {
+        if (resolved.ranges.length === 0 && resolved.type !== 'kubernetes') {
           problems.push(problemOf(field, index, entry, 'ERR_REFERENCE_EMPTY', `${entry} selects no prefixes in source "${resolved.source}"`,
             'check the selector; a combination of key=value pairs must all hold for one prefix'));
         }
