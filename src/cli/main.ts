@@ -17,6 +17,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   export: { summary: 'export the profile, with range sources resolved, condensed for AKS/GKE/EKS', load: () => import('./commands/export.js') },
   sources: { summary: 'show or sync the configured provider range sources', load: () => import('./commands/sources.js') },
   plan: { summary: 'plan the access paths of clients to an API server from a topology', load: () => import('./commands/plan.js') },
+  import: { summary: 'import the authorized ranges of an AKS, GKE or EKS cluster (az/gcloud/aws JSON)', load: () => import('./commands/import.js') },
 };
 
 export function usage(): string {

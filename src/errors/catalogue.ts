@@ -12,6 +12,7 @@ export const SUBJECTS = {
   profile: 'Access profiles',
   aks: 'AKS rules (ipgate ranges validate --target aks)',
   export: 'Exporting a list (ipgate export)',
+  import: 'Importing from a cloud (ipgate import)',
   config: 'Config file',
   store: 'Profile store (file, etcd)',
   admin: 'Admin API',
@@ -93,6 +94,11 @@ const TABLE = {
   ERR_EXPORT_NOT_GLOBAL: { subject: 'export', meaning: 'A listed range overlaps a private or special-purpose block, which AKS refuses.', exit: 2 },
   ERR_EXPORT_EMPTY: { subject: 'export', meaning: 'No range is left for the target after its rules.', exit: 2 },
   ERR_EXCLUDE_PARSE: { subject: 'export', meaning: 'A line of the `--exclude` file is not a range.', exit: 2 },
+
+  // ipgate import (src/policy/cloud-import*.ts).
+  ERR_IMPORT_SHAPE: { subject: 'import', meaning: 'The file is not the JSON of `az aks show`, `gcloud container clusters describe --format json` or `aws eks describe-cluster` (as the provider named says).', exit: 2 },
+  ERR_IMPORT_NO_PUBLIC_ENDPOINT: { subject: 'import', meaning: 'The cluster has no public endpoint (a private AKS cluster, EKS with endpointPublicAccess false, GKE private endpoint without authorized networks): authorized ranges do not apply, there is nothing to import.', exit: 2 },
+  ERR_IMPORT_INVALID: { subject: 'import', meaning: 'An entry of the cloud\'s list is not something ipgate takes; each is named with its code and fix.', exit: 2 },
 
   // The config file (src/config).
   ERR_CONFIG_INVALID: { subject: 'config', meaning: 'The config has problems; each is listed with its own code and its key path.', exit: 2 },
@@ -196,6 +202,7 @@ const TABLE = {
   ERR_USAGE: { subject: 'cli', meaning: 'A command, flag or argument is missing, unknown or malformed (the admin API: `explain` without ?ip=).', http: 400, exit: 2 },
   ERR_FILE_READ: { subject: 'cli', meaning: 'A file named on the command line (a range list, a topology) cannot be read.', exit: 2 },
   ERR_LIST_INVALID: { subject: 'cli', meaning: 'A range list has invalid entries; each is listed with its line and code.', exit: 2 },
+  ERR_LIST_JSON: { subject: 'cli', meaning: 'A range list starts with `[` but is not a JSON array of strings (the form `az aks show --query ...` prints).', exit: 2 },
   ERR_SERVER_URL: { subject: 'cli', meaning: '--server is not an http:// or https:// URL.', exit: 2 },
   ERR_SERVER_UNREACHABLE: { subject: 'cli', meaning: 'The gateway\'s admin API cannot be reached.', exit: 2 },
   ERR_SERVER_TIMEOUT: { subject: 'cli', meaning: 'The gateway did not answer within --timeout.', exit: 2 },

@@ -13,7 +13,8 @@ Prints at most K prefixes that cover every address of the list in FILE (or stand
 missing or "-") and no address of the --exclude list, with the fewest extra addresses possible (an
 optimal cover, not a greedy one). Use it to fit a long list into a limit, e.g. --max 200 for AKS.
 When no such cover exists, the error names the smallest K that works.
-Lists hold one entry per line; "#" starts a comment and commas also separate entries.
+Lists hold one entry per line; "#" starts a comment and commas also separate entries; a JSON array of
+strings is read too, and a list can be given itself instead of a file (comma-separated).
 
 Options:
   --max K                 largest number of prefixes in the result (required)

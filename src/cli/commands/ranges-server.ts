@@ -11,6 +11,7 @@ import { adminRequest, profileOf, profilePath, resolveTarget, unexpectedAnswer, 
 import { writeJson } from '../output.js';
 import { formatProfile, summaryLine, type ProfileView } from '../profile-view.js';
 import { describeFileError } from '../../fs/file-error.js';
+import { isJsonList, jsonListEntries } from '../list-text.js';
 
 type Sub = 'show' | 'set' | 'add' | 'remove' | 'disable';
 
@@ -34,18 +35,24 @@ ${COMMON}`,
   set: `Usage: ipgate ranges set (FILE | ENTRY...) [--file F] --server URL --token-file F [options]
 
 Replaces the authorized ranges (or, with --egress, the egress ranges) with the entries given: one FILE
-(one entry per line, '#' comments, commas allowed), entries on the command line, or --file.
-To let every address connect use 'ipgate ranges disable'.
+(one entry per line, '#' comments, commas allowed, or a JSON array as 'az aks show --query
+apiServerAccessProfile.authorizedIpRanges' prints it), entries on the command line (comma-separated
+as AKS takes them: 73.140.245.0/24,193.168.1.0/24), or --file.
+'ipgate ranges set ""' disables the restriction (every address may connect), as
+'az aks update --api-server-authorized-ip-ranges ""' does; so does 'ipgate ranges disable'.
 ${COMMON}
 ${CHANGE}`,
   add: `Usage: ipgate ranges add ENTRY... [--file F] --server URL --token-file F [options]
 
-Adds entries (CIDRs or addresses) to the authorized ranges (or, with --egress, the egress ranges).
+Adds entries (CIDRs or addresses, also comma-separated: A,B) to the authorized ranges (or, with --egress,
+the egress ranges).
 ${COMMON}
 ${CHANGE}`,
   remove: `Usage: ipgate ranges remove ENTRY... [--file F] --server URL --token-file F [options]
 
-Removes entries from the authorized ranges (or, with --egress, the egress ranges).
+Removes entries (also comma-separated: A,B) from the authorized ranges (or, with --egress, the egress
+ranges). Removing the last authorized entry is refused: it would let every address connect; to do that on
+purpose, use 'ipgate ranges disable'.
 Refused with ERR_LOCKOUT if it would refuse your own address, unless --force.
 ${COMMON}
 ${CHANGE}`,
@@ -70,8 +77,12 @@ const OPTIONS = {
   profile: { type: 'string' },
 } as const;
 
-/** Splits a range list's text: one entry per line or comma-separated, `#` comments, blank lines ignored. */
-export function entriesOfText(text: string): string[] {
+/**
+ * Splits a range list's text: one entry per line or comma-separated, `#` comments, blank lines ignored; or a
+ * JSON array of strings (what `az aks show --query apiServerAccessProfile.authorizedIpRanges` prints).
+ */
+export function entriesOfText(text: string, source = 'the list'): string[] {
+  if (isJsonList(text)) return jsonListEntries(text, source).map((e) => e.text);
   const out: string[] = [];
   for (const line of text.split(/\r?\n/)) {
     const hash = line.indexOf('#');
@@ -82,11 +93,24 @@ export function entriesOfText(text: string): string[] {
 }
 
 function readEntriesFile(path: string): string[] {
+  let text: string;
   try {
-    return entriesOfText(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new IpgateError('ERR_FILE_READ', `cannot read range file "${path}" (${describeFileError(error)})`, { input: path });
   }
+  return entriesOfText(text, path);
+}
+
+/** What `ranges disable` (and `ranges set ""`, AKS's spelling of it) says on stderr. */
+export function disableWarning(dryRun: boolean): string {
+  return `ipgate: warning: ${dryRun ? 'this would disable' : 'disabled'} authorized IP ranges: every address may connect`
+    + ' (the egress ranges change nothing then); restore a list with \'ipgate ranges set FILE\'\n';
+}
+
+/** AKS's `--api-server-authorized-ip-ranges ""`: every positional empty, nothing else given. */
+export function isEmptyListArgument(positionals: readonly string[]): boolean {
+  return positionals.length > 0 && positionals.every((p) => p.trim() === '');
 }
 
 function isReadableFile(path: string): boolean {
@@ -197,7 +221,8 @@ async function change(
   };
 }
 
-export async function run(sub: Sub, argv: string[]): Promise<number> {
+export async function run(given: Sub, argv: string[]): Promise<number> {
+  let sub = given;
   const spec: CommandSpec<typeof OPTIONS> = {
     name: `ranges ${sub}`,
     help: HELP[sub],
@@ -220,6 +245,11 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
     throw new IpgateError('ERR_USAGE', 'ipgate ranges disable takes no --egress, --file or --force (disabling never locks anyone out)');
   }
 
+  // `ranges set ""` is AKS's way to disable (az aks update --api-server-authorized-ip-ranges "").
+  if (sub === 'set' && isEmptyListArgument(positionals) && values.file === undefined && values.egress !== true) {
+    if (values.force === true) throw new IpgateError('ERR_USAGE', 'ipgate ranges set "" disables; it takes no --force (disabling never locks anyone out)');
+    sub = 'disable';
+  }
   const resolved = resolveTarget(values.server, values['token-file'], values.timeout);
   const target = values.profile === undefined ? resolved : { ...resolved, profile: checkProfileName(values.profile, '--profile') };
 
@@ -234,8 +264,8 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
   for (const file of values.file ?? []) entries.push(...readEntriesFile(file));
   if (sub === 'set' && positionals.length === 1 && values.file === undefined && isReadableFile(positionals[0] ?? '')) {
     entries.push(...readEntriesFile(positionals[0] ?? ''));
-  } else {
-    for (const p of positionals) entries.push(...entriesOfText(p));
+  } else if (sub !== 'disable') {
+    for (const p of positionals) entries.push(...entriesOfText(p, 'the command line'));
   }
 
   const result = await change(sub, target, entries, {
@@ -246,6 +276,7 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
   });
 
   if (output === 'json') {
+    if (sub === 'disable') process.stderr.write(disableWarning(result.dryRun));
     writeJson({
       dryRun: result.dryRun,
       etag: result.etag ?? null,
@@ -257,6 +288,7 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
     });
     return 0;
   }
+  if (sub === 'disable') process.stderr.write(disableWarning(result.dryRun));
   const lines: string[] = [];
   if (result.added.length > 0) lines.push(`added:   ${result.added.join(' ')}`);
   if (result.removed.length > 0) lines.push(`removed: ${result.removed.join(' ')}`);

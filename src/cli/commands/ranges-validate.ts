@@ -1,4 +1,4 @@
-/** `ipgate ranges validate [--target ipgate|aks] [--json] [FILE]`: check a range list offline. */
+/** `ipgate ranges validate [--target ipgate|aks [--vnet-integration]] [--json] [FILE]`: check a range list offline. */
 import { parseCommandArgs } from '../args.js';
 import { writeJson } from '../output.js';
 import { readRangeList, type ListEntry } from '../input.js';
@@ -8,16 +8,20 @@ import { parseRange } from '../../cidr/parse.js';
 import { formatRange } from '../../cidr/format.js';
 import { validateProfile, type ProfileProblem, type ValidationTarget } from '../../policy/validate.js';
 
-const HELP = `Usage: ipgate ranges validate [--target ipgate|aks] [--json] [FILE]
+const HELP = `Usage: ipgate ranges validate [--target ipgate|aks [--vnet-integration]] [--json] [FILE | LIST]
 
 Checks a list of authorized IP ranges without changing anything. FILE (or standard input when FILE is
 missing or "-") holds one entry per line; "#" starts a comment, blank lines are ignored and commas also
-separate entries, so a list copied from "az aks show" can be pasted as is.
+separate entries, so a list copied from "az aks show" can be pasted as is; a JSON array of strings (what
+"az aks show --query apiServerAccessProfile.authorizedIpRanges" prints) is read too. Instead of FILE the
+list itself can be given, comma-separated as AKS takes it: 73.140.245.0/24,AzureCloud.
 
 Options:
   --target ipgate|aks  ipgate (default): IPv4 and IPv6, any number of entries, private ranges allowed.
                        aks: exactly what AKS accepts: at most 200 entries, IPv4 only, public (global)
                        ranges only, at most one service tag, 0.0.0.0/32 only on its own.
+  --vnet-integration   (with --target aks) the cluster uses API server VNet integration, where AKS
+                       refuses service tags
   --json               print {"valid":..,"entries":[..]} (and "problems" for whole-list problems and warnings)
   -h, --help           show this help
 
@@ -27,7 +31,7 @@ Exit status: 0 when every entry is valid, 1 otherwise, 2 for a usage error or an
 const SPEC = {
   name: 'ranges validate',
   help: HELP,
-  options: { target: { type: 'string' }, json: { type: 'boolean' } },
+  options: { target: { type: 'string' }, json: { type: 'boolean' }, 'vnet-integration': { type: 'boolean' } },
   maxPositionals: 1,
 } as const;
 
@@ -69,8 +73,12 @@ export async function run(argv: string[]): Promise<number> {
   if (target !== 'ipgate' && target !== 'aks') {
     throw new IpgateError('ERR_USAGE', `ipgate ranges validate: --target must be ipgate or aks, not ${JSON.stringify(target)}`, { input: target });
   }
+  const vnetIntegration = args.values['vnet-integration'] === true;
+  if (vnetIntegration && target !== 'aks') {
+    throw new IpgateError('ERR_USAGE', 'ipgate ranges validate: --vnet-integration is an AKS rule; give it with --target aks', { input: '--vnet-integration' });
+  }
   const list = await readRangeList(args.positionals[0]);
-  const result = validateProfile({ authorizedIpRanges: list.entries.map((e) => e.text), egressIpRanges: [] }, { target: target satisfies ValidationTarget });
+  const result = validateProfile({ authorizedIpRanges: list.entries.map((e) => e.text), egressIpRanges: [] }, { target: target satisfies ValidationTarget, vnetIntegration });
 
   const firstError = new Map<number, ProfileProblem>();
   const extra: ListProblemReport[] = [];
