@@ -86,7 +86,7 @@ const TABLE = {
   ERR_AKS_TOO_MANY: { subject: 'aks', meaning: 'The list has more than the 200 entries AKS accepts.', findingIn: VALIDATE },
   ERR_AKS_ALLOW_ALL_COMBINED: { subject: 'aks', meaning: '0.0.0.0/0 (every IPv4 address) is combined with other entries.', findingIn: VALIDATE },
   ERR_AKS_SERVICE_TAGS: { subject: 'aks', meaning: 'A second service tag; AKS allows at most one.', findingIn: VALIDATE },
-  ERR_AKS_SERVICE_TAG_VNET: { subject: 'aks', meaning: 'A service tag on a cluster with API server VNet integration, where AKS refuses tags.' },
+  ERR_AKS_SERVICE_TAG_VNET: { subject: 'aks', meaning: 'A service tag on a cluster with API server VNet integration, where AKS refuses tags (`ranges validate --target aks --vnet-integration`, `export --target aks --vnet-integration` without `--expand-tags`).', exit: 2, findingIn: VALIDATE },
 
   // ipgate export.
   ERR_EXPORT_DISABLED: { subject: 'export', meaning: 'The profile has no authorized ranges (everyone may connect), so there is no list to export.', exit: 2 },

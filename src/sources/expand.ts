@@ -12,7 +12,7 @@ import { formatRange } from '../cidr/format.js';
 import type { Range } from '../cidr/types.js';
 import type { Profile } from '../policy/profile.js';
 import type { ProfileField, ProfileProblem } from '../policy/validate.js';
-import type { Catalogue } from './types.js';
+import type { Catalogue, SourceType } from './types.js';
 import { parseReference, resolveReference } from './reference.js';
 import { referenceFieldProblem } from './reference-field.js';
 
@@ -30,7 +30,7 @@ export interface ExpandedProfile {
   readonly egress: ExpandedRange[];
   readonly problems: ProfileProblem[];
   /** Entries that were references, with how many prefixes each gave. */
-  readonly references: Array<{ field: ProfileField; entry: string; source: string; prefixes: number }>;
+  readonly references: Array<{ field: ProfileField; entry: string; source: string; type: SourceType; selector: string; prefixes: number }>;
 }
 
 export interface ExpandOptions {
@@ -79,7 +79,7 @@ export function expandProfile(profile: Profile, catalogues: readonly Catalogue[]
           problems.push(problemOf(field, index, entry, placed.code, placed.message, placed.suggestion));
           return;
         }
-        references.push({ field, entry, source: resolved.source, prefixes: resolved.ranges.length });
+        references.push({ field, entry, source: resolved.source, type: resolved.type, selector: resolved.selector, prefixes: resolved.ranges.length });
         if (resolved.ranges.length === 0 && resolved.type !== 'kubernetes') {
           problems.push(problemOf(field, index, entry, 'ERR_REFERENCE_EMPTY', `${entry} selects no prefixes in source "${resolved.source}"`,
             'check the selector; a combination of key=value pairs must all hold for one prefix'));

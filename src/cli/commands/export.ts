@@ -9,7 +9,7 @@ import { EXPORT_FORMATS, formatExport, type ExportFormat } from '../../sources/e
 import { parseRangeList } from '../../sources/parse-text.js';
 
 const HELP = `Usage: ipgate export --config FILE --target aks|gke|eks|ipgate [--max N] [--exclude FILE]
-                     [--format lines|json|az|gcloud|aws|terraform]
+                     [--format lines|json|az|gcloud|aws|terraform] [--expand-tags] [--vnet-integration]
 
 Resolves the config's profile (references to range sources are fetched, or taken from the cache when a
 fetch fails) and prints a list that fits the target, condensed optimally: every required address is
@@ -21,6 +21,11 @@ covered, no excluded address is, and the fewest extra addresses are added.
   --max N         entry limit instead of the target's
   --exclude FILE  ranges that must never be covered (one per line, # comments)
   --format F      lines (default), json (with the report), az, gcloud, aws (ready commands), terraform
+  --expand-tags   aks: export a service tag as its prefixes (by default the one service tag AKS accepts
+                  is passed through as the tag, one entry)
+  --vnet-integration
+                  aks: the cluster uses API server VNet integration, where AKS refuses service tags
+                  (a tag is then an error unless --expand-tags)
 
 The report (count, extra addresses and their share, warnings) goes to stderr, or into the JSON.
 `;
@@ -35,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     name: 'export', help: HELP, maxPositionals: 0,
     options: {
       config: { type: 'string' }, target: { type: 'string' }, max: { type: 'string' },
-      exclude: { type: 'string' }, format: { type: 'string' },
+      exclude: { type: 'string' }, format: { type: 'string' }, 'expand-tags': { type: 'boolean' }, 'vnet-integration': { type: 'boolean' },
     },
   }, argv);
   if (parsed === undefined) return 0;
@@ -44,6 +49,9 @@ export async function run(argv: string[]): Promise<number> {
   if (values.target === undefined) throw new IpgateError('ERR_USAGE', `ipgate export: --target is required (${EXPORT_TARGETS.join(', ')})`);
   const target: ExportTarget = oneOf(values.target, EXPORT_TARGETS, '--target');
   const format: ExportFormat = oneOf(values.format ?? 'lines', EXPORT_FORMATS, '--format');
+  for (const flag of ['expand-tags', 'vnet-integration'] as const) {
+    if (values[flag] === true && target !== 'aks') throw new IpgateError('ERR_USAGE', `ipgate export: --${flag} applies to --target aks only`, { input: `--${flag}` });
+  }
   let max: number | undefined;
   if (values.max !== undefined) {
     if (!/^[1-9]\d{0,6}$/.test(values.max)) {
@@ -64,7 +72,10 @@ export async function run(argv: string[]): Promise<number> {
   const config = await loadSourcesConfig(values.config);
   const resolved = await resolveConfig(config);
   const notes = failureNotes(resolved);
-  const plan = planExport(resolved.expanded, { target, ...(max === undefined ? {} : { max }), ...(exclude === undefined ? {} : { exclude }) });
+  const plan = planExport(resolved.expanded, {
+    target, ...(max === undefined ? {} : { max }), ...(exclude === undefined ? {} : { exclude }),
+    expandTags: values['expand-tags'] === true, vnetIntegration: values['vnet-integration'] === true,
+  });
   if (format === 'json') {
     for (const n of notes) plan.warnings.push(n);
   } else {
