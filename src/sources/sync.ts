@@ -81,6 +81,8 @@ export interface SourceSyncOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** kubernetes sources: first retry delay after a failed list or watch (doubles up to 30 s). */
   readonly kubeBackoffMs?: number;
+  /** false: read the cache but never write it (commands that only look, such as `ipgate plan`). */
+  readonly writeCache?: boolean;
 }
 
 interface State {
@@ -342,7 +344,7 @@ export class SourceSync {
       return { source: name, outcome: 'unchanged', changes: [] };
     }
     const catalogue = parseSource(s.config.type, name, text);
-    await writeCache(this.#options.cacheDir, name, text, {
+    if (this.#options.writeCache !== false) await writeCache(this.#options.cacheDir, name, text, {
       fetchedAt: at, origin: s.origin,
       ...(etag === undefined ? {} : { etag }), ...(lastModified === undefined ? {} : { lastModified }),
     });

@@ -1,18 +1,19 @@
-/** `ipgate plan TOPOLOGY [--output text|json|dot] [--target aks|gke|eks]`: the access planner. */
+/** `ipgate plan TOPOLOGY [--output text|json|dot] [--target aks|gke|eks] [--config F | --sources F]`: the access planner. */
 import { readFile } from 'node:fs/promises';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_USAGE, writeJson } from '../output.js';
 import { IpgateError } from '../../errors.js';
 import { TARGET_LIMITS, type Target } from '../../planner/findings.js';
 import { parseTopology } from '../../planner/parse-topology.js';
-import { allReachable, planTopology } from '../../planner/plan.js';
+import { allAsExpected, planTopology } from '../../planner/plan.js';
 import { TopologyError } from '../../planner/problems.js';
 import { formatKeyedProblem } from '../../text/key-path.js';
 import { renderDot } from '../../planner/render-dot.js';
 import { renderText } from '../../planner/render-text.js';
 import { describeFileError } from '../../fs/file-error.js';
+import { planSources } from '../plan-sources.js';
 
-const HELP = `Usage: ipgate plan TOPOLOGY [--output text|json|dot] [--target aks|gke|eks]
+const HELP = `Usage: ipgate plan TOPOLOGY [--output text|json|dot] [--target aks|gke|eks] [--config FILE | --sources FILE]
 
 Reads a topology (YAML: the cluster and its access profile, networks, peerings, VPN gateways and clients)
 and says, for every client, which way its connection to the API server takes (the internal VIP of API
@@ -21,19 +22,27 @@ addresses the API server sees, whether it gets in, and what to change when it do
 entries of the authorized IP ranges that admit no client, private entries, and the entry count against
 the provider's limit (with the optimal condensed list when over it).
 
+References to published range lists in sourceIpRanges (azure:AzureCloud.westeurope, github:actions)
+are resolved with the range sources of --config (an ipgate config) or --sources (a file with just
+sources:), offline: from their cached copies and local files; without either they are undecidable.
+A client with 'expect: blocked' is meant to stay out: the proposed list never admits it, and the plan
+says when it gets in.
+
 Options:
   --output FORMAT  text (default), json, or dot (Graphviz: dot -Tsvg plan.dot > plan.svg)
   --target NAME    provider limit to check the list against: aks (200, default), gke (50), eks (40)
+  --config FILE    resolve references with the sources of this ipgate config
+  --sources FILE   resolve references with the sources listed in FILE (sources: [...])
   -h, --help       show this help
 
-Exit status: 0 every client reaches the API server, 1 some client is blocked or undecidable,
-2 bad input (topology or usage).
+Exit status: 0 every client gets what it is meant to (in, or kept out with expect: blocked), 1 some
+client is blocked, undecidable, or gets in though meant to stay out, 2 bad input (topology or usage).
 `;
 
 const SPEC = {
   name: 'plan',
   help: HELP,
-  options: { output: { type: 'string' }, target: { type: 'string' } },
+  options: { output: { type: 'string' }, target: { type: 'string' }, config: { type: 'string' }, sources: { type: 'string' } },
   maxPositionals: 1,
 } as const;
 
@@ -49,6 +58,9 @@ export async function run(argv: string[]): Promise<number> {
   const output = args.values.output ?? 'text';
   if (output !== 'text' && output !== 'json' && output !== 'dot') {
     throw new IpgateError('ERR_USAGE', `ipgate plan: unknown --output ${JSON.stringify(output)}; expected text, json or dot`, { input: output });
+  }
+  if (args.values.config !== undefined && args.values.sources !== undefined) {
+    throw new IpgateError('ERR_USAGE', 'ipgate plan: give --config or --sources, not both', { input: '--sources' });
   }
   const target = args.values.target ?? 'aks';
   if (!isTarget(target)) {
@@ -74,9 +86,10 @@ export async function run(argv: string[]): Promise<number> {
     }
     return EXIT_USAGE;
   }
-  const plan = planTopology(topology, { target });
+  const sources = await planSources({ config: args.values.config, sources: args.values.sources });
+  const plan = planTopology(topology, { target, ...(sources === undefined ? {} : { resolve: sources.resolve }) });
   if (output === 'json') writeJson(plan);
   else if (output === 'dot') process.stdout.write(renderDot(plan, topology));
   else process.stdout.write(renderText(plan, topology));
-  return allReachable(plan) ? 0 : 1;
+  return allAsExpected(plan) ? 0 : 1;
 }
