@@ -172,3 +172,17 @@ test('ipgate import prints the store\'s JSON shape or a config profile: section 
   assert.equal(flag.code, 2);
   assert.match(flag.stderr, /--yes applies with --server only/);
 });
+
+test('docs/coming-from-aks-gke-eks.md maps every cloud flag and field to ipgate', () => {
+  const doc = readFileSync(join(ROOT, 'docs', 'coming-from-aks-gke-eks.md'), 'utf8');
+  for (const flag of [
+    'az aks create|update --api-server-authorized-ip-ranges', '--api-server-authorized-ip-ranges ""', 'service tags', '--enable-vnet-integration',
+    '--enable-private-cluster', '0.0.0.0/32', '--load-balancer-outbound-ips',
+    'gcloud container clusters update --master-authorized-networks', '--enable-master-authorized-networks', '--no-enable-master-authorized-networks',
+    'displayName', 'gcpPublicCidrsAccessEnabled', 'enablePrivateEndpoint',
+    'aws eks update-cluster-config', 'publicAccessCidrs', 'endpointPublicAccess', 'endpointPrivateAccess',
+    'ipgate import aks', 'ipgate ranges set ""', 'ipgate ranges disable', 'ipgate export --target aks',
+  ]) assert.ok(doc.includes(flag), `maps ${flag}`);
+  for (const limit of ['| entries | 200 | 50 (100 private) | 40 | no limit |']) assert.ok(doc.includes(limit), 'limits compared');
+  assert.ok(readFileSync(join(ROOT, 'README.md'), 'utf8').includes('](docs/coming-from-aks-gke-eks.md)'), 'linked from the README');
+});
