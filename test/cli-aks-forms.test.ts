@@ -69,6 +69,15 @@ test('every command that reads a list file reads the JSON array az prints, and a
   assert.match(everyone.stdout, /disabled and every address may connect/);
   assert.equal((await ipgate(['merge', '10.0.0.0/25,10.0.0.128/25'])).stdout, '10.0.0.0/24\n');
 
+  // export --exclude reads the same forms.
+  const exportFiles = tempFiles({ 'ipgate.yaml': 'profile: { authorizedIpRanges: [73.140.244.0/24, 73.140.246.0/24] }\n', 'exclude.json': '[\n  "73.140.245.0/24",\n  "73.140.245.1/24"\n]\n' });
+  const exported = await ipgate(['export', '--config', exportFiles['ipgate.yaml'] ?? '', '--target', 'eks', '--max', '1', '--exclude', '73.140.245.0/24']);
+  assert.equal(exported.code, 2, 'one prefix cannot cover both without the excluded /24');
+  assert.match(exported.stderr, /ERR_CONDENSE_BUDGET/);
+  const badExclude = await ipgate(['export', '--config', exportFiles['ipgate.yaml'] ?? '', '--target', 'eks', '--exclude', exportFiles['exclude.json'] ?? '']);
+  assert.equal(badExclude.code, 2);
+  assert.match(badExclude.stderr, /exclude\.json line 3: 73\.140\.245\.1\/24 has host bits set.*\(ERR_EXCLUDE_PARSE\)/);
+
   // A file that does not exist and does not read as a list is still "cannot read".
   const missing = await ipgate(['merge', 'no-such-file.txt']);
   assert.equal(missing.code, 2);

@@ -77,3 +77,11 @@ export function isInlineList(value: string): boolean {
   const v = value.trim();
   return v === '' || v.includes(',') || v.startsWith('[') || ADDRESS_LIKE.test(v);
 }
+
+/** List text in the line form, each entry on the line it was written on (so a JSON array's errors name its lines). */
+export function asLineText(text: string, source: string): string {
+  if (!isJsonList(text)) return text;
+  const lines: string[] = [];
+  for (const e of jsonListEntries(text, source)) lines[e.line - 1] = lines[e.line - 1] === undefined ? e.text : `${lines[e.line - 1] ?? ''},${e.text}`;
+  return Array.from(lines, (l) => l ?? '').join('\n');
+}

@@ -1,5 +1,4 @@
 /** `ipgate export`: the profile, with its references resolved, condensed to fit a platform's limit. */
-import { readFile } from 'node:fs/promises';
 import { IpgateError } from '../../errors.js';
 import { parseCommandArgs } from '../args.js';
 import { loadSourcesConfig } from '../sources-config.js';
@@ -7,6 +6,8 @@ import { failureNotes, resolveConfig } from '../../sources/resolve.js';
 import { describePlan, EXPORT_TARGETS, planExport, type ExportTarget } from '../../sources/export-plan.js';
 import { EXPORT_FORMATS, formatExport, type ExportFormat } from '../../sources/export-format.js';
 import { parseRangeList } from '../../sources/parse-text.js';
+import { readListSource } from '../input.js';
+import { asLineText } from '../list-text.js';
 
 const HELP = `Usage: ipgate export --config FILE --target aks|gke|eks|ipgate [--max N] [--exclude FILE]
                      [--format lines|json|az|gcloud|aws|terraform] [--expand-tags] [--vnet-integration]
@@ -19,7 +20,8 @@ covered, no excluded address is, and the fewest extra addresses are added.
   --target T      aks (IPv4, 200 entries; egress IPs left out, AKS adds them), gke (IPv4, 50),
                   eks (IPv4, 40), ipgate (IPv4+IPv6, no limit); gke/eks/ipgate include the egress ranges
   --max N         entry limit instead of the target's
-  --exclude FILE  ranges that must never be covered (one per line, # comments)
+  --exclude FILE  ranges that must never be covered (one per line, # comments, or a JSON array; or the
+                  list itself, comma-separated)
   --format F      lines (default), json (with the report), az, gcloud, aws (ready commands), terraform
   --expand-tags   aks: export a service tag as its prefixes (by default the one service tag AKS accepts
                   is passed through as the tag, one entry)
@@ -61,13 +63,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   let exclude;
   if (values.exclude !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(values.exclude, 'utf8');
-    } catch {
-      throw new IpgateError('ERR_USAGE', `ipgate export: cannot read --exclude file ${values.exclude}`, { input: values.exclude });
-    }
-    exclude = parseRangeList(text, `--exclude ${values.exclude}`, 'ERR_EXCLUDE_PARSE');
+    const { source, text } = await readListSource(values.exclude);
+    exclude = parseRangeList(asLineText(text, source), `--exclude ${source}`, 'ERR_EXCLUDE_PARSE');
   }
   const config = await loadSourcesConfig(values.config);
   const resolved = await resolveConfig(config);
