@@ -258,18 +258,23 @@ test('watch: changes arrive at once, heartbeats change nothing, 410 re-lists, an
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(reports.length, before);
 
-      // The watch ends, and while it is away a change is made and the history compacted: the
+      // The watch ends, and before it comes back a change is made and the history compacted: the
       // resourceVersion it comes back with is too old (410 Expired), so it lists again.
-      const listsBefore = api.requests.filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === undefined).length;
-      api.failWatches = 503;
+      const lists = (): number => api.requests.filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === undefined).length;
+      const listsBefore = lists();
       api.endWatches();
       api.removeNode('n1');
       api.compact();
-      await new Promise((r) => setTimeout(r, 100));
-      api.failWatches = undefined;
       await waitFor(() => !egress().includes('127.0.0.5/32'), 5000, 'removed node after re-list');
       assert.ok(api.expiredAnswers > 0, 'the watch was told 410 Expired');
-      assert.ok(api.requests.filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === undefined).length > listsBefore, 'listed again');
+      assert.ok(lists() > listsBefore, 'listed again');
+      // A watch the server refuses: listed again before the next watch.
+      const listsBeforeError = lists();
+      api.failWatches = 503;
+      api.endWatches();
+      await waitFor(() => sync.status()[0]?.lastError !== undefined, 3000, 'refused watch recorded');
+      api.failWatches = undefined;
+      await waitFor(() => lists() > listsBeforeError && sync.status()[0]?.lastError === undefined, 5000, 'listed again after the error');
 
       // Outage: the last good data stays, the status says why; it recovers when the server is back.
       await api.stop();

@@ -1,9 +1,10 @@
 /**
  * Discovery of a cluster's nodes and LoadBalancer Services, kept current: a list gives every object and a
  * resourceVersion; a watch from that version then delivers each change (ADDED, MODIFIED, DELETED; BOOKMARK
- * moves the version on). A stream the server ends is watched again from the last version; a version that is
- * too old (410 Expired) or data that does not parse is listed again; an unreachable or refusing API server is
- * retried with exponential backoff while the last good objects stay in use (the caller keeps enforcing
+ * moves the version on). A stream the server ends is watched again from the last version; after a version
+ * that is too old (410 Expired) or any failure (an unreachable or refusing API server, data that does not
+ * parse) everything is listed again before the next watch, retried with exponential backoff while the last
+ * good objects stay in use (the caller keeps enforcing
  * them: discovery never turns a failure into "no addresses" or "every address"). After a batch of events
  * the snapshot text goes to `onChange`; the caller decides whether anything it cares about changed.
  */
@@ -157,8 +158,9 @@ export class KubeDiscovery {
       } catch (error) {
         if (this.abort.signal.aborted) return;
         const e = asIpgateError(error);
-        // Data that does not parse: list again (and keep the last good snapshot until that works).
-        if (e.code === 'ERR_SOURCE_PARSE') this.versions[resource] = undefined;
+        // After any failure, list again before watching (the last good snapshot stays until that works):
+        // what happened while the watch was away is not trusted to a resourceVersion alone.
+        this.versions[resource] = undefined;
         failing = true;
         this.options.onError?.(e);
         await this.sleep(delay);
