@@ -14,7 +14,7 @@ import { adminRequest, profileOf as answerProfile, profilePath, resolveTarget, u
 import { readTextInput } from '../input.js';
 import { diffLists, diffText, importJson, importYaml } from '../import-output.js';
 import { writeJson } from '../output.js';
-import { disableWarning } from './ranges-server.js';
+import { disableWarning } from '../disable-warning.js';
 
 const HELP = `Usage: ipgate import aks|gke|eks FILE|- [-o json|yaml]
        ipgate import aks|gke|eks FILE|- --server URL --token-file F [--yes] [--force] [--profile NAME]

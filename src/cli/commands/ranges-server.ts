@@ -12,6 +12,7 @@ import { writeJson } from '../output.js';
 import { formatProfile, summaryLine, type ProfileView } from '../profile-view.js';
 import { describeFileError } from '../../fs/file-error.js';
 import { isJsonList, jsonListEntries } from '../list-text.js';
+import { disableWarning } from '../disable-warning.js';
 
 type Sub = 'show' | 'set' | 'add' | 'remove' | 'disable';
 
@@ -100,12 +101,6 @@ function readEntriesFile(path: string): string[] {
     throw new IpgateError('ERR_FILE_READ', `cannot read range file "${path}" (${describeFileError(error)})`, { input: path });
   }
   return entriesOfText(text, path);
-}
-
-/** What `ranges disable` (and `ranges set ""`, AKS's spelling of it) says on stderr. */
-export function disableWarning(dryRun: boolean): string {
-  return `ipgate: warning: ${dryRun ? 'this would disable' : 'disabled'} authorized IP ranges: every address may connect`
-    + ' (the egress ranges change nothing then); restore a list with \'ipgate ranges set FILE\'\n';
 }
 
 /** AKS's `--api-server-authorized-ip-ranges ""`: every positional empty, nothing else given. */
