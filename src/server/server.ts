@@ -14,6 +14,7 @@ import { IpgateError } from '../errors.js';
 import { ProfileCache } from '../policy/profile-cache.js';
 import { NodeDataPlane } from '../gateway/node-dataplane.js';
 import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
+import { registerBuildInfo } from '../runtime/build-info.js';
 import type { Logger } from '../runtime/log.js';
 import { registerProfileMetrics } from '../runtime/profile-metrics.js';
 import { ProfileState } from '../runtime/profile-state.js';
@@ -113,7 +114,9 @@ export class IpgateServer {
   private async startAdmin(admin: NonNullable<GatewayConfig['admin']>, token: AdminToken): Promise<void> {
     const dataplane = this.dataplane;
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'ipgate_' });
+    // The runtime metrics under their standard names (process_*, nodejs_*), as Prometheus users query them.
+    collectDefaultMetrics({ register: registry });
+    registerBuildInfo(registry);
     registerProfileMetrics(registry, this.state, this.counters);
     registerStoreMetrics(registry, this.store);
     dataplane?.registerMetrics(registry);

@@ -9,17 +9,27 @@ import { importAks } from '../../policy/cloud-import-aks.js';
 import { importEks } from '../../policy/cloud-import-eks.js';
 import { importGke } from '../../policy/cloud-import-gke.js';
 import { checkProfileName } from '../../policy/profile-name.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommand, usageError, type CommandDef } from '../args.js';
+import { ERROR_EXITS, SERVER_OPTIONS } from '../common-options.js';
 import { adminRequest, profileOf as answerProfile, profilePath, resolveTarget, unexpectedAnswer, type ServerTarget } from '../client.js';
 import { readTextInput } from '../input.js';
 import { diffLists, diffText, importJson, importYaml } from '../import-output.js';
 import { writeJson } from '../output.js';
 import { disableWarning } from '../disable-warning.js';
 
-const HELP = `Usage: ipgate import aks|gke|eks FILE|- [-o json|yaml]
-       ipgate import aks|gke|eks FILE|- --server URL --token-file F [--yes] [--force] [--profile NAME]
+const SERVER_ROW = {
+  name: 'server', type: 'string', value: 'URL',
+  help: `apply to this gateway's admin API: shows the difference and checks it with a
+dry run; --yes applies it; the gateway's egress ranges are kept (IPGATE_SERVER
+alone does not switch import to applying: give --server)`,
+} as const;
 
-Reads a managed cluster's description and prints its authorized IP ranges as an ipgate profile:
+export const COMMAND = {
+  name: 'import',
+  summary: 'import the authorized ranges of an AKS, GKE or EKS cluster (az/gcloud/aws JSON)',
+  usage: ['aks|gke|eks FILE|- [-o json|yaml]', 'aks|gke|eks FILE|- --server URL --token-file FILE [--yes] [--force] [--profile NAME] [-o text|json]'],
+  description: `Reads a managed cluster's description and prints its authorized IP ranges as an ipgate profile.
+The description is the JSON the provider's CLI prints:
   aks  the JSON of: az aks show --resource-group RG --name CLUSTER
        (apiServerAccessProfile.authorizedIpRanges; a service tag is kept as written)
   gke  the JSON of: gcloud container clusters describe CLUSTER --location L --format json
@@ -28,22 +38,31 @@ Reads a managed cluster's description and prints its authorized IP ranges as an 
        (cluster.resourcesVpcConfig.publicAccessCidrs; EKS's default 0.0.0.0/0 means open)
 A cluster whose list is off or open is imported as a disabled profile (every address may connect); a
 cluster without a public endpoint has no list to import (ERR_IMPORT_NO_PUBLIC_ENDPOINT). What does not
-carry over (the outbound IPs AKS admits by itself, private endpoints) is said in warnings.
-
-Options:
-  -o, --output json|yaml  json (default): the profile in the store's JSON shape; yaml: a config
-                          'profile:' section, notes and warnings as comments
-  --server URL            apply to a running gateway: shows the difference and checks it with a dry
-                          run (text, or -o json); the gateway's egress ranges are kept
-  --token-file F          the admin token (or IPGATE_TOKEN_FILE)
-  --yes                   with --server: apply after the dry run
-  --force                 with --server: apply even if it would refuse your own address
-  --profile NAME          with --server: a named profile of a gateway with an etcd store
-  --timeout SECONDS       with --server: give up after this long (default 10)
-  -h, --help              show this help
-
-Exit status: 0 printed or applied (or the dry run passed), 2 bad input or a refusal by the gateway.
-`;
+carry over (the outbound IPs AKS admits by itself, private endpoints) is said in warnings.`,
+  options: [
+    SERVER_ROW,
+    SERVER_OPTIONS[1],
+    SERVER_OPTIONS[2],
+    { name: 'yes', type: 'boolean', help: 'with --server: apply after the dry run' },
+    { name: 'force', type: 'boolean', help: 'with --server: apply even if it would refuse your own address' },
+    { name: 'profile', type: 'string', value: 'NAME', help: 'with --server: a named profile of a gateway with an etcd store' },
+  ],
+  output: {
+    human: 'json',
+    forms: ['json', 'yaml', 'text'],
+    help: `json: the profile in the store's JSON shape (an entry with a note is {range, note});
+yaml: a config 'profile:' section, notes and warnings as comments.
+With --server: text (the default there) shows the difference, json the same as data`,
+  },
+  examples: [
+    'az aks show -g RG -n CLUSTER -o json | ipgate import aks -',
+    'ipgate import gke cluster.json -o yaml >> ipgate.yaml',
+    'ipgate import eks cluster.json --server http://127.0.0.1:9090 --token-file admin.token',
+    'ipgate import eks cluster.json --server http://127.0.0.1:9090 --token-file admin.token --yes',
+  ],
+  exitCodes: [[0, 'printed or applied (or the dry run passed)'], ...ERROR_EXITS],
+  maxPositionals: 2,
+} as const satisfies CommandDef;
 
 const READERS: Readonly<Record<CloudProvider, (document: unknown, source: string) => ImportedProfile>> = { aks: importAks, gke: importGke, eks: importEks };
 
@@ -94,31 +113,24 @@ async function apply(imported: ImportedProfile, target: ServerTarget, flags: { y
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs({
-    name: 'import', help: HELP, maxPositionals: 2,
-    options: {
-      output: { type: 'string', short: 'o' }, server: { type: 'string' }, 'token-file': { type: 'string' }, yes: { type: 'boolean' },
-      force: { type: 'boolean' }, profile: { type: 'string' }, timeout: { type: 'string' },
-    },
-  }, argv);
+  const args = parseCommand(COMMAND, argv);
   if (args === undefined) return 0;
   const [provider, file] = args.positionals;
   if (provider === undefined || !(CLOUD_PROVIDERS as readonly string[]).includes(provider)) {
-    throw new IpgateError('ERR_USAGE', `ipgate import: say which cloud the description is from: aks, gke or eks${provider === undefined ? '' : `, not ${JSON.stringify(provider)}`}; see 'ipgate import --help'`,
-      { input: provider ?? '' });
+    throw usageError('import', `say which cloud the description is from: aks, gke or eks${provider === undefined ? '' : `, not ${JSON.stringify(provider)}`}`, provider ?? '');
   }
-  if (file === undefined) throw new IpgateError('ERR_USAGE', `ipgate import ${provider}: give the FILE with the cluster's JSON, or - for standard input`);
-  const output = args.values.output;
-  if (output !== undefined && output !== 'json' && output !== 'yaml') {
-    throw new IpgateError('ERR_USAGE', `ipgate import: --output must be json or yaml, not ${JSON.stringify(output)}`, { input: output });
-  }
+  if (file === undefined) throw usageError('import', `give the FILE with the ${provider} cluster's JSON, or - for standard input`);
   const { values } = args;
+  // Applying is asked for on the command line only, never by the environment alone.
   const serverMode = values.server !== undefined;
+  // -o given (the default form differs by mode: json offline, text with --server).
+  const explicit = (values as Readonly<Record<string, unknown>>)['output'] !== undefined;
   if (!serverMode) {
-    const used = (['yes', 'force', 'profile', 'token-file', 'timeout'] as const).find((f) => values[f] !== undefined);
-    if (used !== undefined) throw new IpgateError('ERR_USAGE', `ipgate import: --${used} applies with --server only`, { input: `--${used}` });
-  } else if (output === 'yaml') {
-    throw new IpgateError('ERR_USAGE', 'ipgate import: with --server the result is the difference to the gateway (text, or -o json)', { input: '-o yaml' });
+    const used = (['yes', 'force', 'profile', 'token-file', 'timeout'] as const).find((f) => values[f] !== undefined && !args.fromEnv.has(f));
+    if (used !== undefined) throw usageError('import', `--${used} applies with --server only`, `--${used}`);
+    if (args.output === 'text') throw usageError('import', '-o text is the difference to a gateway: give --server (offline: json or yaml)', 'text');
+  } else if (args.output === 'yaml') {
+    throw usageError('import', 'with --server the result is the difference to the gateway (text, or -o json)', 'yaml');
   }
   const cloud = provider as CloudProvider;
   const { source, text } = await readTextInput(file, 'the cluster description');
@@ -126,9 +138,9 @@ export async function run(argv: string[]): Promise<number> {
   if (serverMode) {
     const resolved = resolveTarget(values.server, values['token-file'], values.timeout);
     const target = values.profile === undefined ? resolved : { ...resolved, profile: checkProfileName(values.profile, '--profile') };
-    return apply(imported, target, { yes: values.yes === true, force: values.force === true, json: output === 'json' });
+    return apply(imported, target, { yes: values.yes === true, force: values.force === true, json: explicit && args.output === 'json' });
   }
-  if (output === 'yaml') {
+  if (args.output === 'yaml') {
     process.stdout.write(importYaml(imported, source));
     return 0;
   }
