@@ -59,6 +59,16 @@ test('ranges set "" disables with the warning ranges disable gives; comma lists 
     assert.deepEqual(await profile(fx), { authorizedIpRanges: [], egressIpRanges: ['20.50.1.7/32'] });
     const explain = await cli('explain', '198.51.100.1', '--output', 'json');
     assert.equal((JSON.parse(explain.stdout) as { reason: string }).reason, 'disabled');
+
+    // With --egress, "" empties the egress ranges (no warning: nothing is opened); no list at all is a mistake.
+    const noList = await cli('ranges', 'set', '--egress');
+    assert.equal(noList.code, 2);
+    assert.match(noList.stderr, /give a FILE or entries \(or "" to empty the egress ranges\)/);
+    const noEgress = await cli('ranges', 'set', '', '--egress');
+    assert.equal(noEgress.code, 0, noEgress.stderr);
+    assert.equal(noEgress.stderr, '');
+    assert.match(noEgress.stdout, /removed: 20\.50\.1\.7\/32/);
+    assert.deepEqual(await profile(fx), { authorizedIpRanges: [], egressIpRanges: [] });
   });
 });
 

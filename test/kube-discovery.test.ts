@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatRange } from '../src/cidr/format.js';
@@ -82,6 +82,47 @@ test('the stand-in is faithful: the real kubectl reads its nodes and services as
     const refused = await kubectl(['get', 'nodes', '-o', 'json'], kc, dir);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /Unauthorized|must be logged in/i);
+  });
+});
+
+test('the stand-in is faithful: the real kubectl watches it (a list, then a watch from its resourceVersion) and sees the addresses ipgate discovers', async () => {
+  await withStandIn(async (api, dir) => {
+    api.setNode({ name: 'n1', internalIp: '10.224.0.4', externalIp: '127.0.0.5' });
+    api.setNode({ name: 'n2', internalIp: '10.224.0.5' });
+    api.setService({ namespace: 'ingress-nginx', name: 'ingress-nginx-controller', ingress: [{ ip: '127.0.0.7' }] });
+    const kc = join(dir, 'kubeconfig');
+    await api.writeKubeconfig(kc, { token: TOKEN });
+    // kubectl's own reading of the addresses, next to ipgate's selection from the same server.
+    const external = await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].status.addresses[?(@.type=="ExternalIP")].address}'], kc, dir);
+    const internal = await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].status.addresses[?(@.type=="InternalIP")].address}'], kc, dir);
+    const ingress = await kubectl(['get', 'services', '-A', '-o', 'jsonpath={.items[?(@.spec.type=="LoadBalancer")].status.loadBalancer.ingress[*].ip}'], kc, dir);
+    const discovery = new KubeDiscovery({ connect: async () => loadConnection(kubeconfigSpec(await readFile(kc, 'utf8'), kc)) });
+    const snapshot = parseSnapshotText(await discovery.list());
+    const ours = (selector: string): string => selectKube(snapshot, 'k8s', selector).map((r) => formatRange(r).replace(/\/32$/, '')).join(' ');
+    assert.equal(external.stdout, ours('nodes/ExternalIP'));
+    assert.equal(internal.stdout, ours('nodes/InternalIP'));
+    assert.equal(ingress.stdout, ours('services/LoadBalancer'));
+
+    // kubectl --watch: the list, then the changes made after it, each once, in order.
+    const watcher = spawn('kubectl', ['get', 'nodes', '--watch', '--output-watch-events', '-o', 'jsonpath={.type} {.object.metadata.name}{"\\n"}',
+      '--kubeconfig', kc, '--cache-dir', join(dir, 'kubectl-cache')], { env: { ...process.env, HOME: dir } });
+    let seen = '';
+    watcher.stdout.on('data', (chunk: Buffer) => { seen += chunk.toString('utf8'); });
+    watcher.stderr.on('data', (chunk: Buffer) => { seen += `stderr: ${chunk.toString('utf8')}`; });
+    try {
+      await waitFor(() => api.watchCount('nodes') === 1, 20_000, 'kubectl watching');
+      const watchRequest = api.requests.filter((r) => r.path === '/api/v1/nodes').at(-1);
+      const listRequest = api.requests.filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === undefined).at(-1);
+      assert.ok(watchRequest?.query['watch'] === 'true' && listRequest !== undefined, 'kubectl lists, then watches');
+      assert.equal(watchRequest.query['resourceVersion'], api.resourceVersion, 'from the resourceVersion of its list');
+      api.setNode({ name: 'n3', externalIp: '127.0.0.6' });
+      api.setNode({ name: 'n1', internalIp: '10.224.0.4' });
+      api.removeNode('n2');
+      await waitFor(() => seen.split('\n').length >= 6, 10_000, 'kubectl printed the events');
+      assert.deepEqual(seen.trim().split('\n'), ['ADDED n1', 'ADDED n2', 'ADDED n3', 'MODIFIED n1', 'DELETED n2']);
+    } finally {
+      watcher.kill();
+    }
   });
 });
 

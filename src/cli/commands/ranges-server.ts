@@ -69,6 +69,7 @@ AKS takes them: 73.140.245.0/24,193.168.1.0/24), or --file.
 The profile is read and written back guarded by its ETag, so a concurrent change is never overwritten.
 'ipgate ranges set ""' disables the restriction (every address may connect), as
 'az aks update --api-server-authorized-ip-ranges ""' does; so does 'ipgate ranges disable'.
+'ipgate ranges set --egress ""' empties the egress ranges.
 JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRanges}.`,
     options: CHANGE_OPTIONS,
     output: TABLE_OUTPUT,
@@ -202,13 +203,15 @@ async function change(
   sub: Exclude<Sub, 'show'>,
   target: ServerTarget,
   entries: string[],
-  flags: { ifMatch: string | undefined; dryRun: boolean; force: boolean; egress: boolean },
+  flags: { ifMatch: string | undefined; dryRun: boolean; force: boolean; egress: boolean; emptyGiven: boolean },
 ): Promise<Change> {
   const { ifMatch, dryRun, force, egress } = flags;
   if ((sub === 'add' || sub === 'remove') && entries.length === 0) {
     throw usageError(`ranges ${sub}`, 'give at least one entry (or --file F)');
   }
-  if (sub === 'set' && entries.length === 0) {
+  // `ranges set --egress ""` empties the egress ranges on purpose; an empty list otherwise is a mistake.
+  if (sub === 'set' && entries.length === 0 && !(egress && flags.emptyGiven)) {
+    if (egress) throw usageError('ranges set', 'give a FILE or entries (or "" to empty the egress ranges)');
     throw new IpgateError('ERR_USAGE', `ranges set: give a FILE or entries; to let every address connect use 'ipgate ranges disable'`, {
       suggestion: 'ipgate ranges disable',
     });
@@ -296,6 +299,7 @@ export async function run(given: Sub, argv: string[]): Promise<number> {
     dryRun: values['dry-run'] === true,
     force: values.force === true,
     egress: values.egress === true,
+    emptyGiven: isEmptyListArgument(positionals) && values.file === undefined,
   });
 
   const data = {
