@@ -16,7 +16,7 @@ import { importGke } from '../src/policy/cloud-import-gke.js';
 import type { ImportedProfile } from '../src/policy/cloud-import.js';
 import { isInlineList, jsonListEntries, listEntries } from '../src/cli/list-text.js';
 import { ipgate, tempFiles } from './helpers/offline-cli.js';
-import { ROOT } from './helpers/ipgate.js';
+import { ROOT, runIpgate } from './helpers/ipgate.js';
 
 const CLOUD = join(ROOT, 'test', 'fixtures', 'cloud');
 const fixture = (name: string): string => join(CLOUD, name);
@@ -180,6 +180,13 @@ test('ipgate import prints the store\'s JSON shape or a config profile: section 
   const flag = await ipgate(['import', 'aks', fixture('aks-show.json'), '--yes']);
   assert.equal(flag.code, 2);
   assert.match(flag.stderr, /--yes applies with --server only/);
+  const text = await ipgate(['import', 'aks', fixture('aks-show.json'), '-o', 'text']);
+  assert.equal(text.code, 2);
+  assert.match(text.stderr, /-o text is the difference to a gateway: give --server/);
+  // IPGATE_SERVER alone does not turn printing into applying: the profile is printed, nothing is sent.
+  const envOnly = await runIpgate(['import', 'gke', fixture('gke-describe.json')], undefined, { IPGATE_SERVER: 'http://127.0.0.1:9', IPGATE_TOKEN_FILE: '/dev/null' });
+  assert.equal(envOnly.code, 0, envOnly.stderr);
+  assert.deepEqual(JSON.parse(envOnly.stdout), JSON.parse(json.stdout));
 });
 
 test('docs/coming-from-aks-gke-eks.md maps every cloud flag and field to ipgate', () => {
