@@ -14,6 +14,7 @@ import type { Profile } from '../policy/profile.js';
 import type { ProfileProblem } from '../policy/validate.js';
 import type { ProfileStore, StoreSnapshot } from '../store/types.js';
 import type { ProfileState } from '../runtime/profile-state.js';
+import type { FleetStatus } from '../runtime/fleet-status.js';
 import { ApiError } from './api-error.js';
 import { bearerMatches } from './auth.js';
 import { parsePatchBody, parseProfileBody } from './body.js';
@@ -55,6 +56,8 @@ export interface AdminDeps {
   readonly sources?: AdminSources;
   /** Validates and compiles profiles (shared with the store and the profile state; default: its own). */
   readonly profiles?: ProfileCache;
+  /** The fleet view: every instance sharing the store, stale ones flagged (`GET /v1/status`). */
+  readonly status?: () => Promise<FleetStatus>;
 }
 
 /** The query parameters of profile writes (PUT/PATCH). */
@@ -160,6 +163,10 @@ export class AdminApi {
       case '/v1/whoami':
         allow(['GET']);
         return json(200, this.explain(socketAddress(request.remoteAddress)));
+      case '/v1/status':
+        allow(['GET']);
+        if (this.deps.status === undefined) throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
+        return json(200, await this.deps.status());
       case '/v1/sources':
         allow(['GET']);
         return json(200, await sourcesRoute(path, method, this.deps.sources));

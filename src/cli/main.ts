@@ -3,6 +3,7 @@
  * runs, so `ipgate check` does not pay for the gateway's dependencies.
  */
 import { reportError } from './output.js';
+import { buildInfo } from '../runtime/build-info.js';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -17,6 +18,8 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   export: { summary: 'export the profile, with range sources resolved, condensed for AKS/GKE/EKS', load: () => import('./commands/export.js') },
   sources: { summary: 'show or sync the configured provider range sources', load: () => import('./commands/sources.js') },
   plan: { summary: 'plan the access paths of clients to an API server from a topology', load: () => import('./commands/plan.js') },
+  status: { summary: 'show every instance of a fleet through any one of them', load: () => import('./commands/status.js') },
+  version: { summary: 'print the version of ipgate and of Node.js', load: () => import('./commands/version.js') },
 };
 
 export function usage(): string {
@@ -32,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    process.stdout.write('ipgate 0.1.0\n');
+    process.stdout.write(`ipgate ${buildInfo().version}\n`);
     return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;

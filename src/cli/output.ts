@@ -1,5 +1,6 @@
 /** How the CLI reports errors: user mistakes as one clear line with their code, never a stack trace. */
-import { CodedError } from '../errors.js';
+import { stringify } from 'yaml';
+import { CodedError, IpgateError } from '../errors.js';
 
 /** Exit code for bad input or usage. */
 export const EXIT_USAGE = 2;
@@ -21,4 +22,20 @@ export function reportError(error: unknown): number {
 
 export function writeJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export type OutputFormat = 'text' | 'json' | 'yaml';
+
+/** The value of `-o/--output` of the commands that print text, JSON or YAML. */
+export function formatOf(value: string | undefined): OutputFormat {
+  const format = value ?? 'text';
+  if (format !== 'text' && format !== 'json' && format !== 'yaml') {
+    throw new IpgateError('ERR_USAGE', `--output "${format}" must be text, json or yaml`, { input: format });
+  }
+  return format;
+}
+
+export function writeFormatted(value: unknown, format: 'json' | 'yaml'): void {
+  if (format === 'json') writeJson(value);
+  else process.stdout.write(stringify(value));
 }
