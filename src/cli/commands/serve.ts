@@ -4,10 +4,12 @@ import { configFromFlags, loadConfigFile } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/types.js';
 import { IpgateError } from '../../errors.js';
 import { IpgateServer } from '../../server/server.js';
+import { checkServeConfig } from '../../server/check.js';
 import { jsonLogger } from '../../runtime/log.js';
 
 const HELP = `Usage: ipgate serve --config FILE
        ipgate serve --listen ADDR --upstream ADDR --ranges FILE [--admin ADDR --token-file FILE]
+       ipgate serve --check --config FILE
 
 Run the gateway: accept connections where clients expect the API server, refuse every source the profile
 does not authorize before dialing the upstream, and pass authorized connections through untouched.
@@ -20,6 +22,10 @@ Options:
   --admin ADDR       admin API address (short form; needs --token-file)
   --token-file FILE  file holding the admin bearer token
   --audit-log DEST   audit log: - (standard error, default), off, or a file
+  --check            check the config and exit, as nginx -t: the config, the admin token and etcd TLS
+                     files, the store (reachable, a valid profile) and, with HAProxy managed, haproxy -c;
+                     never dials the upstream or binds a port. Exit 0 with a summary line, or 2 with
+                     every problem on its own line with its code
 
 Signals: SIGHUP re-reads the profile and the admin token file and reopens the audit log file;
 SIGTERM/SIGINT stop accepting, drain open connections, exit.
@@ -34,6 +40,7 @@ const OPTIONS = {
   admin: { type: 'string' },
   'token-file': { type: 'string' },
   'audit-log': { type: 'string' },
+  check: { type: 'boolean' },
 } as const;
 
 async function configOf(values: NonNullable<ReturnType<typeof parseCommandArgs<typeof OPTIONS>>>['values']): Promise<GatewayConfig> {
@@ -60,6 +67,27 @@ async function configOf(values: NonNullable<ReturnType<typeof parseCommandArgs<t
   );
 }
 
+/** `ipgate serve --check --config FILE`: every problem on its own line with its code (exit 2), or a summary (exit 0). */
+async function check(values: NonNullable<ReturnType<typeof parseCommandArgs<typeof OPTIONS>>>['values']): Promise<number> {
+  const short = values.listen !== undefined || values.upstream !== undefined || values.ranges !== undefined || values.admin !== undefined;
+  if (values.config === undefined || short) {
+    throw new IpgateError('ERR_USAGE', "ipgate serve --check: give the config to check with --config FILE (the short form is not checked); see 'ipgate serve --help'");
+  }
+  const result = await checkServeConfig(values.config);
+  const line = (text: string): string => text.replace(/\s*\n\s*/g, ' ');
+  for (const w of result.warnings) process.stderr.write(`ipgate: warning: ${line(w)}\n`);
+  if (result.problems.length === 0) {
+    process.stdout.write(`ipgate: ${result.summary}\n`);
+    return 0;
+  }
+  for (const p of result.problems) {
+    const suggestion = p.suggestion === undefined || p.message.includes(p.suggestion) ? '' : `; suggestion: ${p.suggestion}`;
+    process.stderr.write(`ipgate: ${p.where}: ${line(p.message)}${line(suggestion)} (${p.code})\n`);
+  }
+  process.stderr.write(`ipgate: ${values.config}: ${result.problems.length} problem(s); nothing was started\n`);
+  return 2;
+}
+
 /** How a listener admits sources, for its start-up line. */
 function listenerMode(enforce: boolean, profileDisabled: boolean): string {
   if (!enforce) return 'not enforced';
@@ -69,6 +97,7 @@ function listenerMode(enforce: boolean, profileDisabled: boolean): string {
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs({ name: 'serve', help: HELP, options: OPTIONS, maxPositionals: 0 }, argv);
   if (parsed === undefined) return 0;
+  if (parsed.values.check === true) return check(parsed.values);
   const config = await configOf(parsed.values);
   const log = jsonLogger();
   const gateway = await IpgateServer.start({ config, log, ...(parsed.values.config === undefined ? {} : { configFile: parsed.values.config }) });
