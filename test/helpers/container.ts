@@ -112,7 +112,10 @@ export async function baseImage(): Promise<{ image: string; made: boolean }> {
   }
 }
 
-/** Removes images of earlier builds no tag refers to any more (keeps the storage from growing run after run). */
+/**
+ * Removes images of builds older than a day that no tag refers to any more, so the storage does not grow
+ * run after run; younger ones are the layer cache of the next build (the build stage's npm ci above all).
+ */
 export async function pruneDangling(): Promise<void> {
-  await podman(['image', 'prune', '--force']);
+  await podman(['image', 'prune', '--force', '--filter', 'until=24h']);
 }
