@@ -6,15 +6,21 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { KNOWN_KEYS } from '../src/config/schema.js';
 import { validateConfig } from '../src/config/validate.js';
 import { parseTopology } from '../src/planner/parse-topology.js';
-import { ROOT } from './helpers/ipgate.js';
+import { ROOT, runIpgate } from './helpers/ipgate.js';
+import { parseManifests, validateManifest } from './helpers/kubernetes.js';
 
 const DOCS = join(ROOT, 'docs');
-const pages = [join(ROOT, 'README.md'), ...readdirSync(DOCS).filter((f) => f.endsWith('.md')).map((f) => join(DOCS, f))];
+/** docs/*.md and the pages of its folders (docs/deploy/). */
+function docPages(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? docPages(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []));
+}
+const pages = [join(ROOT, 'README.md'), ...docPages(DOCS)];
 
 interface Block {
   readonly file: string;
@@ -37,6 +43,9 @@ function blocks(file: string): Block[] {
   return out;
 }
 
+/** Kubernetes manifests among the YAML examples, validated against the API schema by their own test. */
+const manifests: { text: string; where: string }[] = [];
+
 const BASE = { upstream: '127.0.0.1:6444', listeners: [{ name: 'public', address: '0.0.0.0:6443' }], profile: { authorizedIpRanges: ['203.0.113.0/24'] } };
 
 test('every YAML example in the docs is a valid config (or config fragment) or topology', () => {
@@ -48,6 +57,8 @@ test('every YAML example in the docs is a valid config (or config fragment) or t
       assert.ok(typeof value === 'object' && value !== null, `${where}: a YAML mapping`);
       if ('cluster' in value) {
         assert.doesNotThrow(() => parseTopology(block.text, where), where);
+      } else if ('apiVersion' in value) {
+        manifests.push({ text: block.text, where });
       } else {
         const document = { ...BASE, ...value };
         assert.doesNotThrow(() => validateConfig(document, where, DOCS), (e: unknown) => `${where}: ${String(e)}`);
@@ -84,4 +95,61 @@ test('every docs page is linked from the README, and every relative link points 
       assert.ok(existsSync(resolve(dirname(page), target)), `${page.slice(ROOT.length + 1)} links ${target}, which does not exist`);
     }
   }
+});
+
+test('every Kubernetes manifest in the docs is valid against the Kubernetes API schema', async () => {
+  for (const m of manifests) for (const doc of parseManifests(m.text, m.where)) await validateManifest(doc, m.where);
+});
+
+/** The commands of the deployment guides: each shell block parses, each `ipgate` command and flag exists. */
+const DEPLOY = pages.filter((p) => p.includes('/docs/deploy/'));
+
+/** The `ipgate ...` invocations of a shell block (continuation lines joined), as words. */
+function ipgateCommands(text: string): string[][] {
+  const out: string[][] = [];
+  for (const line of text.replace(/\\\n/g, ' ').split('\n')) {
+    const code = line.replace(/(^|\s)#.*$/, '');
+    for (const part of code.split(/&&|\|\||;|\|/)) {
+      const words = part.trim().split(/\s+/);
+      while (/^[A-Z_]+=/.test(words[0] ?? '')) words.shift();
+      if (words[0] === 'ipgate') out.push(words.slice(1));
+    }
+  }
+  return out;
+}
+
+test('every shell example of the deployment guides parses (bash -n)', () => {
+  let checked = 0;
+  for (const page of DEPLOY) {
+    for (const block of blocks(page).filter((b) => b.lang === 'sh')) {
+      assert.doesNotThrow(() => execFileSync('bash', ['-n'], { input: block.text, stdio: ['pipe', 'pipe', 'pipe'] }), `${page.slice(ROOT.length + 1)}:${block.line}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 10, `found the shell examples (${checked})`);
+});
+
+test('every ipgate command of the deployment guides exists and takes the flags it is given', async () => {
+  const helps = new Map<string, string>();
+  let checked = 0;
+  for (const page of DEPLOY) {
+    for (const block of blocks(page).filter((b) => b.lang === 'sh')) {
+      for (const words of ipgateCommands(block.text)) {
+        const where = `${page.slice(ROOT.length + 1)}:${block.line}: ipgate ${words.join(' ')}`;
+        const command = words[0] === 'ranges' || words[0] === 'sources' ? words.slice(0, 2) : words.slice(0, 1);
+        const key = command.join(' ');
+        if (!helps.has(key)) {
+          const r = await runIpgate([...command, '--help']);
+          assert.equal(r.code, 0, `${where}: 'ipgate ${key} --help' failed: ${r.stderr}`);
+          helps.set(key, r.stdout);
+        }
+        const help = helps.get(key) ?? '';
+        for (const flag of words.filter((w) => /^--?[a-z]/.test(w)).map((w) => w.replace(/=.*$/, ''))) {
+          assert.ok(new RegExp(`(^|[\\s,])${flag}([\\s,=]|$)`, 'm').test(help), `${where}: 'ipgate ${key}' has no option ${flag}`);
+        }
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked >= 8, `found the ipgate commands (${checked})`);
 });
