@@ -1,6 +1,7 @@
 /**
  * `ipgate status` and GET /v1/status: three instances against one real etcd publish lease-bound records
- * under `<prefix>instances/`; any instance shows all three with the revision they enforce; an instance that
+ * under `<prefix>instances/`; any instance shows all three with the revision they enforce (an instance of
+ * another named profile in the same etcd is not one of them); an instance that
  * cannot follow a change (its process stopped) is flagged stale after a few seconds and recovers once it runs
  * again; an instance that stops drops out of the view; with a file store the one instance is shown.
  */
@@ -37,9 +38,10 @@ interface Status {
 
 before(async () => {
   etcd = await startEtcd();
+  // The fourth instance enforces another cluster's profile in the same etcd: another fleet.
   fleet = await startFleet({
-    count: 3,
-    etcd: () => ({ endpoints: [etcd.endpoint], prefix: PREFIX, profile: 'default' }),
+    count: 4,
+    etcd: (i) => ({ endpoints: [etcd.endpoint], prefix: PREFIX, profile: i === 3 ? 'other' : 'default' }),
     profile: { authorizedIpRanges: ['127.0.0.1/32', '127.0.0.2/32'] },
   });
 });
@@ -60,17 +62,19 @@ function flags(): string[] {
 
 test('every instance publishes a lease-bound record; any instance shows all three, none stale', async () => {
   const records = await etcd.client().getAll().prefix(`${PREFIX}instances/`).exec();
-  await waitFor(async () => (await etcd.client().getAll().prefix(`${PREFIX}instances/`).keys()).length === 3, 5000, 'three records');
+  await waitFor(async () => (await etcd.client().getAll().prefix(`${PREFIX}instances/`).keys()).length === 4, 5000, 'four records');
   for (const kv of records.kvs) assert.notEqual(String(kv.lease), '0', `${kv.key.toString()} is bound to a lease`);
   // Each record says the store is up once the instance's watch is connected.
   await waitFor(async () => (await status(fleet.instances[0]?.adminUrl() ?? '')).instances.filter((r) => r.store.up).length === 3, 5000, 'every store up');
-  for (const i of fleet.instances) {
+  const other = await status(fleet.instances[3]?.adminUrl() ?? '');
+  assert.deepEqual(other.instances.map((r) => r.self), [true], 'an instance of another profile sees only its own fleet');
+  for (const i of fleet.instances.slice(0, 3)) {
     const s = await status(i.adminUrl());
     assert.equal(s.instances.length, 3);
     assert.equal(s.stale, 0);
     assert.equal(s.instances.filter((r) => r.self).length, 1);
     assert.ok(s.instances.every((r) => r.revision === s.revision && r.store.up && !r.stale), JSON.stringify(s, null, 1));
-    assert.deepEqual(s.instances.map((r) => r.admin).sort(), fleet.instances.map((f) => f.adminUrl().replace('http://', '')).sort());
+    assert.deepEqual(s.instances.map((r) => r.admin).sort(), fleet.instances.slice(0, 3).map((f) => f.adminUrl().replace('http://', '')).sort());
   }
   const text = await runIpgate(['status', ...flags()]);
   assert.equal(text.code, 0, text.stderr);

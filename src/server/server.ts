@@ -3,6 +3,7 @@
  * (+ range sources, + admin API). Applies profile changes as they come, reloads on demand (SIGHUP) and shuts
  * down gracefully. This is the one place that creates the parts and connects them.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdminApi } from '../admin/handler.js';
@@ -51,8 +52,8 @@ export class IpgateServer {
   private token: AdminToken | undefined;
   private ready = false;
   private stopping = false;
-  /** This instance in the fleet view: `HOST:PID`. */
-  readonly instanceId = `${hostname()}:${process.pid}`;
+  /** This instance in the fleet view: `HOST:PID-RANDOM` (containers on one host may all be PID 1). */
+  readonly instanceId = `${hostname()}:${process.pid}-${randomBytes(2).toString('hex')}`;
   private readonly startedAt = new Date().toISOString();
   private enforcedSince = new Date().toISOString();
 
@@ -144,7 +145,8 @@ export class IpgateServer {
     const directory = this.store.instances;
     if (directory === undefined) return fleetStatus([self], { now: Date.now(), selfId: self.id });
     try {
-      const records = (await directory.list()).filter((r) => r.id !== self.id);
+      // Instances enforcing another named profile (another cluster sharing the etcd) are another fleet.
+      const records = (await directory.list()).filter((r) => r.id !== self.id && r.profile === self.profile);
       return fleetStatus([...records, self], { now: Date.now(), selfId: self.id });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);

@@ -5,7 +5,7 @@
  */
 
 export interface InstanceRecord {
-  /** `HOST:PID`, unique while the instance runs. */
+  /** `HOST:PID-RANDOM`, unique while the instance runs. */
   readonly id: string;
   /** The data plane's listeners as bound (`ip:port`). */
   readonly listeners: readonly string[];

@@ -4,7 +4,6 @@ import { configFromFlags, loadConfigFile } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/types.js';
 import { IpgateError } from '../../errors.js';
 import { IpgateServer } from '../../server/server.js';
-import { checkServeConfig } from '../../server/check.js';
 import { jsonLogger } from '../../runtime/log.js';
 
 const HELP = `Usage: ipgate serve --config FILE
@@ -73,6 +72,7 @@ async function check(values: NonNullable<ReturnType<typeof parseCommandArgs<type
   if (values.config === undefined || short) {
     throw new IpgateError('ERR_USAGE', "ipgate serve --check: give the config to check with --config FILE (the short form is not checked); see 'ipgate serve --help'");
   }
+  const { checkServeConfig } = await import('../../server/check.js');
   const result = await checkServeConfig(values.config);
   const line = (text: string): string => text.replace(/\s*\n\s*/g, ' ');
   for (const w of result.warnings) process.stderr.write(`ipgate: warning: ${line(w)}\n`);
