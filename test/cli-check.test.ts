@@ -73,5 +73,6 @@ test('bad input exits 2: bad address, invalid list (every line named), usage', a
 test('--help', async () => {
   const r = await ipgate(['check', '--help']);
   assert.equal(r.code, 0);
-  assert.match(r.stdout, /Usage: ipgate check ADDRESS --ranges FILE \[--json\]/);
+  assert.match(r.stdout, /Usage: ipgate check ADDRESS --ranges FILE \[-o text\|json\|yaml\]/);
+  assert.match(r.stdout, /--json +alias of -o json/, 'the old flag is documented as an alias');
 });

@@ -249,15 +249,16 @@ describe('client errors', () => {
     assert.ok(r.stderr.includes(`http://127.0.0.1:${port}`), r.stderr);
   });
 
-  it('missing --server, missing token file and bad --output are usage errors', async () => {
+  it('missing --server, missing token file and an unknown --output are usage errors', async () => {
     const noServer = await cli(['whoami', '--token-file', files['admin.token'] ?? ''], { IPGATE_SERVER: '' });
     assert.equal(noServer.code, 2);
     assert.match(noServer.stderr, /--server/);
     const noFile = await cli(['whoami', '--server', adminUrl, '--token-file', join(files['dir'] ?? '', 'nope.token')]);
     assert.equal(noFile.code, 2);
     assert.match(noFile.stderr, /ERR_TOKEN_FILE/);
-    const badOutput = await cli(['ranges', 'show', ...auth, '--output', 'yaml']);
+    const badOutput = await cli(['ranges', 'show', ...auth, '--output', 'xml']);
     assert.equal(badOutput.code, 2);
     assert.match(badOutput.stderr, /ERR_USAGE/);
+    assert.match(badOutput.stderr, /unknown output format "xml"; expected table, json, yaml/);
   });
 });

@@ -36,7 +36,7 @@ test('merge: invalid entries exit 2 naming every line; bad flags; --help', async
   assert.match(flag.stderr, /ERR_USAGE/);
   const help = await ipgate(['merge', '--help']);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /Usage: ipgate merge \[FILE\]/);
+  assert.match(help.stdout, /Usage: ipgate merge \[-o lines\|json\|yaml\] \[FILE\]/);
 });
 
 test('condense: optimal cover on stdout, cost on stderr', async () => {

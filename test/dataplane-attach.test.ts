@@ -18,7 +18,7 @@ import { enforcementRules } from '../src/dataplane/haproxy-config.js';
 import { swapMap } from '../src/dataplane/map-swap.js';
 import { RuntimeApi } from '../src/dataplane/runtime-api.js';
 import type { Profile } from '../src/policy/profile.js';
-import { adminRequest } from './helpers/clients.js';
+import { adminRequest, metricValue } from './helpers/clients.js';
 import { freePort } from './helpers/haproxy.js';
 import { spawnTracked, startIpgate, type RunningIpgate, type Spawned } from './helpers/ipgate.js';
 import { tempDir } from './helpers/tmp.js';
@@ -236,6 +236,21 @@ test('a 100,000-entry list is applied in one swap; a refused command or a lost s
   await assert.rejects(swapMap(api, join(dir, 'other.map'), entries), (e: { code?: string }) => e.code === 'ERR_HAPROXY_REFUSED');
   await put(attached.adminUrl, { authorizedIpRanges: ['127.0.0.1/32'], egressIpRanges: [] });
   assert.match(await readFile(mapFile, 'utf8'), /^127\.0\.0\.1\/32 4$/m);
+});
+
+test('attach: the connection metrics are those of every data plane, by frontend name', async () => {
+  await put(attached.adminUrl, { authorizedIpRanges: ['127.0.0.1/32'], egressIpRanges: [] });
+  assert.ok(await probe(hxPort, '127.0.0.1'));
+  assert.ok(!(await probe(hxPort, '127.0.0.3')));
+  // HAProxy's stats are cached for half a second per scrape.
+  await new Promise((r) => setTimeout(r, 600));
+  const metrics = (await adminRequest(attached.adminUrl ?? '', 'GET', '/metrics')).text;
+  for (const decision of ['allowed', 'refused']) {
+    const shared = metricValue(metrics, 'ipgate_connections_total', `{listener="kube-api",decision="${decision}"}`);
+    assert.ok((shared ?? 0) >= 1, metrics);
+    assert.equal(shared, metricValue(metrics, 'ipgate_haproxy_connections_total', `{frontend="kube-api",decision="${decision}"}`));
+  }
+  assert.equal(metricValue(metrics, 'ipgate_active_connections', '{listener="kube-api"}'), 0, metrics);
 });
 
 test('attach: when HAProxy is gone, a change is stored but reported (ERR_HAPROXY_SOCKET) and readyz fails', async () => {

@@ -77,6 +77,11 @@ test('metrics expose HAProxy counters; readyz follows HAProxy; a killed HAProxy 
   assert.equal(metricValue(metrics, 'ipgate_haproxy_up'), 1);
   assert.ok((metricValue(metrics, 'ipgate_haproxy_connections_total', '{frontend="ipgate-public",decision="refused"}') ?? 0) >= 1, metrics);
   assert.ok((metricValue(metrics, 'ipgate_haproxy_connections_total', '{frontend="ipgate-public",decision="allowed"}') ?? 0) >= 1);
+  // The same numbers under the names both data planes share, by ipgate listener.
+  const shared = (decision: string): number | undefined => metricValue(metrics, 'ipgate_connections_total', `{listener="public",decision="${decision}"}`);
+  assert.equal(shared('refused'), metricValue(metrics, 'ipgate_haproxy_connections_total', '{frontend="ipgate-public",decision="refused"}'), metrics);
+  assert.equal(shared('allowed'), metricValue(metrics, 'ipgate_haproxy_connections_total', '{frontend="ipgate-public",decision="allowed"}'), metrics);
+  assert.equal(metricValue(metrics, 'ipgate_active_connections', '{listener="public"}'), metricValue(metrics, 'ipgate_haproxy_current_sessions', '{frontend="ipgate-public"}'), metrics);
   const pid = Number((await readFile(join(fx.dir, 'hx', 'haproxy.pid'), 'utf8')).trim());
   process.kill(pid, 'SIGKILL');
   await waitFor(async () => (await adminRequest(fx.adminUrl, 'GET', '/readyz')).status === 503, 3000, 'readyz 503 while HAProxy is down');

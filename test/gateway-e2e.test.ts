@@ -41,7 +41,8 @@ test('an authorized source gets through; a refused one is closed without an upst
   assert.match(refused.stderr, /reset|SSL|closed|connect/i);
   assert.equal(fx.upstreamConnections(), dialsBefore, 'no upstream dial for a refused source');
   const m = await metrics();
-  assert.ok((metricValue(m, 'ipgate_connections_total', '{listener="public",decision="refused"}') ?? 0) >= 1);
+  assert.ok((metricValue(m, 'ipgate_connections_total', '{listener="public",decision="refused",reason="not-authorized"}') ?? 0) >= 1, m);
+  assert.ok((metricValue(m, 'ipgate_connections_total', '{listener="public",decision="allowed",reason="authorized"}') ?? 0) >= 1, m);
   const audit = await waitFor(() => fx.ipgate.logs().find((l) => l['type'] === 'audit' && l['source'] === '127.0.0.3'), 2000, 'audit line');
   assert.equal(audit['decision'], 'refused');
   assert.equal(audit['reason'], 'not-authorized');

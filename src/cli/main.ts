@@ -2,8 +2,10 @@
  * CLI entry point. Each command lives in its own module under ./commands and is imported only when it
  * runs, so `ipgate check` does not pay for the gateway's dependencies.
  */
-import { reportError } from './output.js';
-import { buildInfo } from '../runtime/build-info.js';
+import { wantsHelp } from './args.js';
+import { renderGroupHelp, type GroupDef } from './help.js';
+import { EXIT_USAGE, reportError } from './output.js';
+import { ipgateVersion } from '../runtime/build-info.js';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -14,7 +16,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   condense: { summary: 'condense a range list optimally to at most K prefixes', load: () => import('./commands/condense.js') },
   serve: { summary: 'run the gateway', load: () => import('./commands/serve.js') },
   whoami: { summary: 'ask a running gateway how it sees you', load: () => import('./commands/whoami.js') },
-  explain: { summary: 'ask a running gateway why an address is allowed or denied', load: () => import('./commands/explain.js') },
+  explain: { summary: 'ask a running gateway why an address is allowed or refused', load: () => import('./commands/explain.js') },
   export: { summary: 'export the profile, with range sources resolved, condensed for AKS/GKE/EKS', load: () => import('./commands/export.js') },
   sources: { summary: 'show or sync the configured provider range sources', load: () => import('./commands/sources.js') },
   plan: { summary: 'plan the access paths of clients to an API server from a topology', load: () => import('./commands/plan.js') },
@@ -22,26 +24,35 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   version: { summary: 'print the version of ipgate and of Node.js', load: () => import('./commands/version.js') },
 };
 
+const TOP: GroupDef = {
+  name: '',
+  usage: ['<command> [options]'],
+  description: `Let only authorized IP ranges reach a Kubernetes API server (or any TLS service).
+Every command that prints results takes -o/--output (json and yaml everywhere, plus its own forms).`,
+  commands: Object.entries(COMMANDS).map(([name, c]) => ({ name, summary: c.summary })),
+  options: [{ name: 'version', type: 'boolean', help: 'print the version' }],
+  examples: ['ipgate ranges validate --target aks ranges.txt', 'ipgate serve --config ipgate.yaml', 'ipgate whoami -o json', "ipgate <command> --help"],
+  exitCodes: [[0, 'success (see each command)'], [1, "a negative answer (see each command's exit codes)"], [2, 'bad input or usage'], [70, 'internal error']],
+};
+
 export function usage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `Usage: ipgate <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'ipgate <command> --help' for a command's options.\n`;
+  return renderGroupHelp(TOP);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined || wantsHelp([name]) || name === 'help') {
     process.stdout.write(usage());
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT_USAGE : 0;
   }
   if (name === '--version') {
-    process.stdout.write(`ipgate ${buildInfo().version}\n`);
+    process.stdout.write(`ipgate ${ipgateVersion()}\n`);
     return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
-    process.stderr.write(`ipgate: unknown command "${name}" (ERR_USAGE)\n\n${usage()}`);
-    return 2;
+    process.stderr.write(`ipgate: unknown command "${name}"; see 'ipgate --help' (ERR_USAGE)\n\n${usage()}`);
+    return EXIT_USAGE;
   }
   try {
     const mod = await command.load();

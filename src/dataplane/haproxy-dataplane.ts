@@ -55,7 +55,7 @@ export function checkStateDir(dir: string): string {
 
 export class HaproxyDataPlane implements DataPlane {
   readonly listeners: BoundListener[] = [];
-  /** HAProxy counts its own sessions (ipgate_haproxy_current_sessions); none pass through ipgate. */
+  /** HAProxy counts its own sessions (ipgate_active_connections from `show stat`); none pass through ipgate. */
   readonly openConnections = 0;
   private unsubscribe: (() => void) | undefined;
   readonly counters: DataplaneCounters = { applied: 0, applyFailures: 0, revoked: 0, mapEntries: 0 };
@@ -255,6 +255,18 @@ export class HaproxyDataPlane implements DataPlane {
   private enforcedFrontends(): Set<string> | undefined {
     if (this.dataplane.mode === 'attach') return this.dataplane.frontends === undefined ? undefined : new Set(this.dataplane.frontends);
     return new Set(this.config.listeners.filter((l) => l.enforce).map((l) => frontendName(l.name)));
+  }
+
+  /**
+   * The ipgate listener a frontend carries, for the metrics both data planes share: managed, the listener the
+   * frontend was generated from (`ipgate-NAME` -> `NAME`); attach, the frontend's own name (only those of
+   * `frontends` when it is given). undefined for a frontend that is none of these.
+   */
+  listenerOf(frontend: string): string | undefined {
+    if (this.dataplane.mode === 'attach') {
+      return this.dataplane.frontends === undefined || this.dataplane.frontends.includes(frontend) ? frontend : undefined;
+    }
+    return this.config.listeners.find((l) => frontendName(l.name) === frontend)?.name;
   }
 
   /** Frontend counters (cached for half a second so one scrape reads HAProxy once). */

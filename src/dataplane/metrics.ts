@@ -1,8 +1,36 @@
-/** HAProxy's counters (from `show stat`) and the data plane's own, in ipgate's /metrics registry. */
+/**
+ * HAProxy's counters (from `show stat`) and the data plane's own, in ipgate's /metrics registry. The
+ * connection counts are reported twice: under the names every data plane shares (by ipgate listener, see
+ * runtime/connection-metrics.ts) and, as before, by HAProxy frontend under `ipgate_haproxy_*`.
+ */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { registerConnectionMetrics, type ActiveCount, type DecisionCount } from '../runtime/connection-metrics.js';
 import type { HaproxyDataPlane } from './haproxy-dataplane.js';
 
 export function registerHaproxyMetrics(registry: Registry, plane: HaproxyDataPlane): void {
+  const perListener = async (): Promise<{ listener: string; connections: number; refused: number; current: number }[]> => {
+    const out = [];
+    for (const f of await plane.stats()) {
+      const listener = plane.listenerOf(f.name);
+      if (listener !== undefined) out.push({ listener, connections: f.connections, refused: f.refused, current: f.current });
+    }
+    return out;
+  };
+  registerConnectionMetrics(registry, {
+    async decisions() {
+      const out: DecisionCount[] = [];
+      for (const l of await perListener()) {
+        out.push({ listener: l.listener, decision: 'allowed', count: Math.max(0, l.connections - l.refused) });
+        out.push({ listener: l.listener, decision: 'refused', count: l.refused });
+      }
+      return out;
+    },
+    async active() {
+      const out: ActiveCount[] = [];
+      for (const l of await perListener()) out.push({ listener: l.listener, count: l.current });
+      return out;
+    },
+  });
   new Gauge({
     name: 'ipgate_haproxy_up',
     help: 'Whether HAProxy runs and answers its runtime API (1) or not (0).',

@@ -10,7 +10,7 @@ import type { Endpoint } from '../config/address.js';
 import type { ListenerConfig } from '../config/types.js';
 import type { AuditLog } from './audit-log.js';
 import type { ConnectionTracker, TrackedConnection } from './connection-tracker.js';
-import type { ListenerCounters } from './counters.js';
+import { countReason, type ListenerCounters } from './counters.js';
 import type { ProfileState } from '../runtime/profile-state.js';
 import { installEarlyRefusal } from './early-refusal.js';
 import { parseProxyHeader } from './proxy-protocol.js';
@@ -92,7 +92,7 @@ export class GatewayListener {
     const source = socketAddress(peer);
     const verdict = this.decide(source);
     if (verdict.allowed) return false;
-    this.deps.counters.refused++;
+    countReason(this.deps.counters.refused, verdict.reason);
     this.deps.audit.record(this.name, source, 'refused', verdict.reason);
     return true;
   }
@@ -109,12 +109,12 @@ export class GatewayListener {
   private judge(socket: Socket, source: string, pending: Buffer | undefined): void {
     const verdict = this.decide(source);
     if (!verdict.allowed) {
-      this.deps.counters.refused++;
+      countReason(this.deps.counters.refused, verdict.reason);
       socket.resetAndDestroy();
       this.deps.audit.record(this.name, source, 'refused', verdict.reason);
       return;
     }
-    this.deps.counters.allowed++;
+    countReason(this.deps.counters.allowed, verdict.reason);
     this.deps.audit.record(this.name, source, 'allowed', verdict.reason, verdict.matched);
     this.forward(socket, source, pending);
   }
@@ -125,6 +125,7 @@ export class GatewayListener {
     const fail = (kind: 'malformed' | 'timeout', reason: string): void => {
       if (kind === 'timeout') counters.proxyTimeout++;
       else counters.proxyMalformed++;
+      countReason(counters.refused, reason);
       socket.off('data', onData);
       socket.destroy();
       this.deps.audit.record(this.name, peer, 'refused', reason);

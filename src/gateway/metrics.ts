@@ -1,32 +1,26 @@
 /** Prometheus metrics of the Node listeners' connections, read from their counters at scrape time. */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
+import { registerConnectionMetrics, type DecisionCount } from '../runtime/connection-metrics.js';
 import type { ListenerCounters } from './counters.js';
 
-export function registerConnectionMetrics(registry: Registry, listeners: ReadonlyMap<string, ListenerCounters>): void {
+export function registerNodeConnectionMetrics(registry: Registry, listeners: ReadonlyMap<string, ListenerCounters>): void {
   const perListener = (set: (name: string, c: ListenerCounters) => void): void => {
     for (const [name, c] of listeners) set(name, c);
   };
 
-  new Counter({
-    name: 'ipgate_connections_total',
-    help: 'Connections accepted by a listener, by decision (allowed, refused).',
-    labelNames: ['listener', 'decision'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
+  registerConnectionMetrics(registry, {
+    decisions() {
+      const out: DecisionCount[] = [];
       perListener((listener, c) => {
-        this.inc({ listener, decision: 'allowed' }, c.allowed);
-        this.inc({ listener, decision: 'refused' }, c.refused);
+        for (const { reason, count } of c.allowed) out.push({ listener, decision: 'allowed', reason, count });
+        for (const { reason, count } of c.refused) out.push({ listener, decision: 'refused', reason, count });
       });
+      return out;
     },
-  });
-  new Gauge({
-    name: 'ipgate_active_connections',
-    help: 'Connections open through a listener now.',
-    labelNames: ['listener'] as const,
-    registers: [registry],
-    collect() {
-      perListener((listener, c) => this.set({ listener }, c.active));
+    active() {
+      const out: { listener: string; count: number }[] = [];
+      perListener((listener, c) => out.push({ listener, count: c.active }));
+      return out;
     },
   });
   new Counter({

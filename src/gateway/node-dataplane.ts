@@ -14,7 +14,7 @@ import { openAuditLog, type AuditLog } from './audit-log.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { newListenerCounters, type ListenerCounters } from './counters.js';
 import { GatewayListener } from './listener.js';
-import { registerConnectionMetrics } from './metrics.js';
+import { registerNodeConnectionMetrics } from './metrics.js';
 
 export class NodeDataPlane implements DataPlane {
   readonly listeners: BoundListener[] = [];
@@ -92,7 +92,7 @@ export class NodeDataPlane implements DataPlane {
   }
 
   registerMetrics(registry: Registry): void {
-    registerConnectionMetrics(registry, this.counters);
+    registerNodeConnectionMetrics(registry, this.counters);
   }
 
   async stop(drainTimeoutMs: number): Promise<{ drained: boolean; closed: number }> {

@@ -1,7 +1,8 @@
 /**
- * What this ipgate is: its version (from the package's own package.json, wherever it is installed: a clone,
- * `npm install -g`, the container image) and the Node.js it runs on. Shown by `ipgate version` and as the
- * `ipgate_build_info` metric, so a fleet's versions can be told apart.
+ * What this ipgate is: its version, read from the package's own package.json wherever it is installed (a
+ * clone, `npm install -g`, the container image), and the Node.js it runs on. One source for `ipgate version`,
+ * `ipgate --version`, the fleet view and the `ipgate_build_info` metric, so they never disagree with what was
+ * installed.
  */
 import { readFileSync } from 'node:fs';
 import { Gauge, type Registry } from 'prom-client';
@@ -13,25 +14,29 @@ export interface BuildInfo {
   readonly arch: string;
 }
 
-/** dist/src/runtime/build-info.js -> the package root's package.json. */
+/** package.json from dist/src/runtime/ (built) — three folders up is the package root. */
 const PACKAGE_JSON = new URL('../../../package.json', import.meta.url);
 
-export function buildInfo(): BuildInfo {
-  let version = 'unknown';
+export function ipgateVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version?: unknown };
-    if (typeof pkg.version === 'string') version = pkg.version;
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
   } catch {
     // A package.json that cannot be read leaves the version unknown; it never stops the process.
+    return 'unknown';
   }
-  return { version, node: process.version, platform: process.platform, arch: process.arch };
 }
 
-export function registerBuildInfo(registry: Registry, info: BuildInfo = buildInfo()): void {
-  new Gauge({
+export function buildInfo(): BuildInfo {
+  return { version: ipgateVersion(), node: process.version, platform: process.platform, arch: process.arch };
+}
+
+export function registerBuildInfo(registry: Registry): void {
+  const info = new Gauge({
     name: 'ipgate_build_info',
-    help: 'Always 1; the labels say which ipgate version runs on which Node.js.',
-    labelNames: ['version', 'node'] as const,
+    help: 'Always 1; the label version is the ipgate version running.',
+    labelNames: ['version'] as const,
     registers: [registry],
-  }).set({ version: info.version, node: info.node }, 1);
+  });
+  info.set({ version: ipgateVersion() }, 1);
 }

@@ -23,6 +23,14 @@ export function registerProfileMetrics(registry: Registry, state: ProfileState, 
       this.set(state.current.generation);
     },
   });
+  new Gauge({
+    name: 'ipgate_profile_last_reload_success_timestamp_seconds',
+    help: 'When the profile in force was put in force (at start, or by the last change applied), in seconds since the epoch.',
+    registers: [registry],
+    collect() {
+      this.set(state.current.appliedAt / 1000);
+    },
+  });
   new Counter({
     name: 'ipgate_profile_reloads_total',
     help: 'Profile changes put in force (admin API, store file edits, SIGHUP).',

@@ -33,6 +33,8 @@ export interface ProfileGeneration {
   /** The store revision it came from (the admin API's ETag). */
   readonly revision: string;
   readonly origins?: ReadonlyMap<string, PrefixOrigin>;
+  /** When it was put in force (milliseconds since the epoch). */
+  readonly appliedAt: number;
 }
 
 export type GenerationListener = (current: ProfileGeneration, previous: ProfileGeneration) => void;
@@ -50,7 +52,9 @@ export class ProfileState {
   constructor(snapshot: StoreSnapshot, private readonly compiler: ProfileCompiler = plainCompiler, initial?: Compiled) {
     this.snapshot = snapshot;
     const first = initial ?? compiler(snapshot.profile);
-    this.currentGeneration = { compiled: first.compiled, generation: 1, revision: snapshot.revision, ...(first.origins === undefined ? {} : { origins: first.origins }) };
+    this.currentGeneration = {
+      compiled: first.compiled, generation: 1, revision: snapshot.revision, appliedAt: Date.now(), ...(first.origins === undefined ? {} : { origins: first.origins }),
+    };
   }
 
   /** The latest stored profile (the one in force, or a newer one that could not be compiled yet). */
@@ -91,7 +95,7 @@ export class ProfileState {
   private install(made: Compiled, revision: string): ProfileGeneration {
     const previous = this.currentGeneration;
     const next: ProfileGeneration = {
-      compiled: made.compiled, generation: previous.generation + 1, revision, ...(made.origins === undefined ? {} : { origins: made.origins }),
+      compiled: made.compiled, generation: previous.generation + 1, revision, appliedAt: Date.now(), ...(made.origins === undefined ? {} : { origins: made.origins }),
     };
     this.currentGeneration = next;
     for (const listener of [...this.listeners]) listener(next, previous);

@@ -157,9 +157,10 @@ export class IpgateServer {
   private async startAdmin(admin: NonNullable<GatewayConfig['admin']>, token: AdminToken): Promise<void> {
     const dataplane = this.dataplane;
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'ipgate_' });
-    registerProfileMetrics(registry, this.state, this.counters);
+    // The runtime metrics under their standard names (process_*, nodejs_*), as Prometheus users query them.
+    collectDefaultMetrics({ register: registry });
     registerBuildInfo(registry);
+    registerProfileMetrics(registry, this.state, this.counters);
     registerStoreMetrics(registry, this.store);
     dataplane?.registerMetrics(registry);
     if (this.sources !== undefined) registerSourceMetrics(registry, this.sources);

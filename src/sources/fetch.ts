@@ -1,9 +1,11 @@
 /**
  * HTTP download of a source with conditional requests (If-None-Match / If-Modified-Since), a timeout for
  * the whole exchange (headers and body), a size cap, and retries with exponential backoff for failures that
- * may pass (network errors, timeouts, 408, 429, 5xx). Other 4xx answers are not retried.
+ * may pass (network errors, timeouts, 408, 429, 5xx). Other 4xx answers are not retried. The retry, the
+ * backoff and the per-attempt timeout are cockatiel policies; this file says what is fetched and what may
+ * be retried.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { ExponentialBackoff, handleType, noJitterGenerator, retry, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import { IpgateError } from '../errors.js';
 
 export interface FetchOptions {
@@ -41,12 +43,11 @@ async function readCapped(response: Response, maxBytes: number, url: string): Pr
   return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
 }
 
-async function attempt(url: string, options: FetchOptions): Promise<FetchResult> {
+/** One attempt; `signal` aborts at the attempt's timeout or when the caller stops. */
+async function attempt(url: string, options: FetchOptions, signal: AbortSignal): Promise<FetchResult> {
   const headers: Record<string, string> = { accept: 'application/json, text/plain;q=0.9, */*;q=0.1' };
   if (options.etag !== undefined) headers['if-none-match'] = options.etag;
   if (options.lastModified !== undefined) headers['if-modified-since'] = options.lastModified;
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
   let response: Response;
   try {
     response = await fetch(url, { headers, signal, redirect: 'follow' });
@@ -79,18 +80,41 @@ function describe(error: unknown, timeoutMs: number): string {
   return `${error instanceof Error ? error.message : String(error)}${cause}`;
 }
 
+/** Resolves like `work`, or rejects with `onAbort()` as soon as `signal` aborts (a backoff wait is not waited out). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Error): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => reject(onAbort());
+    if (signal.aborted) abort();
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
 export async function fetchSource(url: string, options: FetchOptions): Promise<FetchResult> {
-  let last = '';
-  for (let n = 0; n <= options.retries; n++) {
-    if (n > 0) await sleep(options.backoffMs * 2 ** (n - 1), undefined, options.signal === undefined ? {} : { signal: options.signal });
-    try {
-      return await attempt(url, options);
-    } catch (error) {
-      if (!(error instanceof Retryable)) throw error;
-      last = error.message;
-      if (options.signal?.aborted === true) break;
-    }
-  }
   const tries = options.retries + 1;
-  throw new IpgateError('ERR_SOURCE_FETCH', `${url}: ${last} (${tries} attempt${tries === 1 ? '' : 's'})`, { input: url });
+  const failed = (why: string): IpgateError => new IpgateError('ERR_SOURCE_FETCH', `${url}: ${why} (${tries} attempt${tries === 1 ? '' : 's'})`, { input: url });
+  // Retry n (1-based) waits backoffMs * 2^(n-1).
+  const policy = wrap(
+    retry(handleType(Retryable), {
+      maxAttempts: options.retries,
+      backoff: new ExponentialBackoff({ initialDelay: options.backoffMs, maxDelay: Number.MAX_SAFE_INTEGER, generator: noJitterGenerator }),
+    }).dangerouslyUnref(),
+    timeout(options.timeoutMs, TimeoutStrategy.Cooperative).dangerouslyUnref(),
+  );
+  // The policies' timers are unref'd, so a stopped download never holds the process; while the download
+  // runs (a backoff wait included) this handle does, until it ends or is stopped.
+  const running = setInterval(() => undefined, 2 ** 30);
+  try {
+    return await untilAborted(
+      policy.execute(({ signal }) => attempt(url, options, signal), options.signal),
+      options.signal,
+      () => failed('stopped'),
+    );
+  } catch (error) {
+    if (error instanceof Retryable) throw failed(error.message);
+    throw error;
+  } finally {
+    clearInterval(running);
+  }
 }

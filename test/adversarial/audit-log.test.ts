@@ -138,7 +138,7 @@ test('a flood of 500 refused connections from one source writes at most 10 lines
   await connections(fx.port(), '127.0.0.2', 40, 20, true);
 
   const metrics = async (): Promise<string> => (await adminRequest(fx.adminUrl, 'GET', '/metrics')).text;
-  assert.equal(metricValue(await metrics(), 'ipgate_connections_total', '{listener="public",decision="refused"}'), 500, 'every refusal is counted');
+  assert.equal(metricValue(await metrics(), 'ipgate_connections_total', '{listener="public",decision="refused",reason="not-authorized"}'), 500, 'every refusal is counted');
   // Summaries are written when the one-second window closes.
   const lines = await waitFor(
     async () => {

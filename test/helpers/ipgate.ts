@@ -59,8 +59,11 @@ export interface RunningIpgate extends Spawned {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export async function startIpgateArgs(args: readonly string[], options: { cwd?: string; readyTimeoutMs?: number } = {}): Promise<RunningIpgate> {
-  const spawned = spawnTracked(process.execPath, [BIN, 'serve', ...args], options.cwd === undefined ? {} : { cwd: options.cwd });
+export async function startIpgateArgs(args: readonly string[], options: { cwd?: string; readyTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningIpgate> {
+  const spawned = spawnTracked(process.execPath, [BIN, 'serve', ...args], {
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
+  });
   try {
     await waitFor(
       async () => {
@@ -105,9 +108,9 @@ export async function startIpgate(dir: string, config: Record<string, unknown>, 
   return startIpgateArgs(['--config', file], { cwd: dir, ...options });
 }
 
-/** Runs `ipgate ARGS` to completion. */
-export async function runIpgate(args: readonly string[], cwd?: string): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const spawned = spawnTracked(process.execPath, [BIN, ...args], cwd === undefined ? {} : { cwd });
+/** Runs `ipgate ARGS` to completion (`env` is added to this process's environment). */
+export async function runIpgate(args: readonly string[], cwd?: string, env?: NodeJS.ProcessEnv): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const spawned = spawnTracked(process.execPath, [BIN, ...args], { ...(cwd === undefined ? {} : { cwd }), ...(env === undefined ? {} : { env: { ...process.env, ...env } }) });
   spawned.child.stdin?.end();
   const code = await spawned.exited;
   return { code, stdout: spawned.stdout(), stderr: spawned.stderr() };

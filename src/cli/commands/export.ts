@@ -1,53 +1,69 @@
 /** `ipgate export`: the profile, with its references resolved, condensed to fit a platform's limit. */
 import { readFile } from 'node:fs/promises';
-import { IpgateError } from '../../errors.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommand, usageError, type CommandDef } from '../args.js';
+import { printResult } from '../output.js';
 import { loadSourcesConfig } from '../sources-config.js';
 import { failureNotes, resolveConfig } from '../../sources/resolve.js';
 import { describePlan, EXPORT_TARGETS, planExport, type ExportTarget } from '../../sources/export-plan.js';
-import { EXPORT_FORMATS, formatExport, type ExportFormat } from '../../sources/export-format.js';
+import { EXPORT_FORMATS, exportJson, formatExport, type ExportFormat } from '../../sources/export-format.js';
 import { parseRangeList } from '../../sources/parse-text.js';
 
-const HELP = `Usage: ipgate export --config FILE --target aks|gke|eks|ipgate [--max N] [--exclude FILE]
-                     [--format lines|json|az|gcloud|aws|terraform]
+/** Every -o form: the provider formats of sources/export-format.ts, and YAML. */
+const FORMS = ['lines', 'json', 'yaml', ...EXPORT_FORMATS.filter((f) => f !== 'lines' && f !== 'json')] as const;
 
-Resolves the config's profile (references to range sources are fetched, or taken from the cache when a
+export const COMMAND = {
+  name: 'export',
+  summary: 'export the profile, with range sources resolved, condensed for AKS/GKE/EKS',
+  usage: ['--config FILE --target aks|gke|eks|ipgate [--max N] [--exclude FILE] [-o FORMAT]'],
+  description: `Resolves the config's profile (references to range sources are fetched, or taken from the cache when a
 fetch fails) and prints a list that fits the target, condensed optimally: every required address is
 covered, no excluded address is, and the fewest extra addresses are added.
-
-  --config FILE   ipgate config with profile: and sources:
-  --target T      aks (IPv4, 200 entries; egress IPs left out, AKS adds them), gke (IPv4, 50),
-                  eks (IPv4, 40), ipgate (IPv4+IPv6, no limit); gke/eks/ipgate include the egress ranges
-  --max N         entry limit instead of the target's
-  --exclude FILE  ranges that must never be covered (one per line, # comments)
-  --format F      lines (default), json (with the report), az, gcloud, aws (ready commands), terraform
-
-The report (count, extra addresses and their share, warnings) goes to stderr, or into the JSON.
-`;
+The report (count, extra addresses and their share, warnings) goes to stderr, or into the data with
+-o json or -o yaml: {target, count, limit, requiredPrefixes, requiredAddresses, extraAddresses,
+extraShare, egressIncluded, warnings, ranges}.`,
+  options: [
+    { name: 'config', type: 'string', value: 'FILE', help: 'ipgate config with profile: (or store:) and sources: (required)' },
+    {
+      name: 'target', type: 'string', value: 'T',
+      help: `the platform (required): aks (IPv4, 200 entries; egress IPs left out, AKS adds them),
+gke (IPv4, 50), eks (IPv4, 40), ipgate (IPv4+IPv6, no limit); gke, eks and ipgate
+include the egress ranges`,
+    },
+    { name: 'max', type: 'string', value: 'N', help: "entry limit instead of the target's" },
+    { name: 'exclude', type: 'string', value: 'FILE', help: 'ranges that must never be covered (one per line, # comments)' },
+  ],
+  output: {
+    human: 'lines',
+    forms: FORMS,
+    aliases: ['format'],
+    help: `az, gcloud, aws: the provider's update command; terraform: a variable block.
+--format takes the same forms`,
+  },
+  examples: [
+    'ipgate export --config ipgate.yaml --target aks',
+    'ipgate export --config ipgate.yaml --target aks -o az',
+    'ipgate export --config ipgate.yaml --target gke --exclude private.txt -o json',
+  ],
+  exitCodes: [[0, 'the list was printed'], [2, 'bad input: config, profile, a cover that does not fit (the error names the smallest limit that works), usage']],
+  maxPositionals: 0,
+} as const satisfies CommandDef;
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new IpgateError('ERR_USAGE', `ipgate export: ${flag} must be one of ${allowed.join(', ')}, got "${value}"`, { input: value });
+  throw usageError('export', `${flag} must be one of ${allowed.join(', ')}, got "${value}"`, value);
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs({
-    name: 'export', help: HELP, maxPositionals: 0,
-    options: {
-      config: { type: 'string' }, target: { type: 'string' }, max: { type: 'string' },
-      exclude: { type: 'string' }, format: { type: 'string' },
-    },
-  }, argv);
+  const parsed = parseCommand(COMMAND, argv);
   if (parsed === undefined) return 0;
-  const { values } = parsed;
-  if (values.config === undefined) throw new IpgateError('ERR_USAGE', 'ipgate export: --config FILE is required; see \'ipgate export --help\'');
-  if (values.target === undefined) throw new IpgateError('ERR_USAGE', `ipgate export: --target is required (${EXPORT_TARGETS.join(', ')})`);
+  const { values, output } = parsed;
+  if (values.config === undefined) throw usageError('export', '--config FILE is required');
+  if (values.target === undefined) throw usageError('export', `--target is required (${EXPORT_TARGETS.join(', ')})`);
   const target: ExportTarget = oneOf(values.target, EXPORT_TARGETS, '--target');
-  const format: ExportFormat = oneOf(values.format ?? 'lines', EXPORT_FORMATS, '--format');
   let max: number | undefined;
   if (values.max !== undefined) {
     if (!/^[1-9]\d{0,6}$/.test(values.max)) {
-      throw new IpgateError('ERR_USAGE', `ipgate export: --max must be a whole number of at least 1, got "${values.max}"`, { input: values.max });
+      throw usageError('export', `--max must be a whole number of at least 1, got "${values.max}"`, values.max);
     }
     max = Number(values.max);
   }
@@ -57,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       text = await readFile(values.exclude, 'utf8');
     } catch {
-      throw new IpgateError('ERR_USAGE', `ipgate export: cannot read --exclude file ${values.exclude}`, { input: values.exclude });
+      throw usageError('export', `cannot read --exclude file ${values.exclude}`, values.exclude);
     }
     exclude = parseRangeList(text, `--exclude ${values.exclude}`, 'ERR_EXCLUDE_PARSE');
   }
@@ -65,12 +81,14 @@ export async function run(argv: string[]): Promise<number> {
   const resolved = await resolveConfig(config);
   const notes = failureNotes(resolved);
   const plan = planExport(resolved.expanded, { target, ...(max === undefined ? {} : { max }), ...(exclude === undefined ? {} : { exclude }) });
-  if (format === 'json') {
+  if (output === 'json' || output === 'yaml') {
+    // The report goes into the data.
     for (const n of notes) plan.warnings.push(n);
-  } else {
-    for (const n of [...notes, ...plan.warnings]) process.stderr.write(`ipgate export: warning: ${n}\n`);
-    process.stderr.write(`ipgate export: ${describePlan(plan)}\n`);
+    printResult(output, exportJson(plan), {});
+    return 0;
   }
-  process.stdout.write(formatExport(plan, format));
+  for (const n of [...notes, ...plan.warnings]) process.stderr.write(`ipgate export: warning: ${n}\n`);
+  process.stderr.write(`ipgate export: ${describePlan(plan)}\n`);
+  process.stdout.write(formatExport(plan, output as ExportFormat));
   return 0;
 }

@@ -1,7 +1,7 @@
-/** `ipgate plan TOPOLOGY [--output text|json|dot] [--target aks|gke|eks]`: the access planner. */
+/** `ipgate plan TOPOLOGY [--target aks|gke|eks] [-o text|json|yaml|dot]`: the access planner. */
 import { readFile } from 'node:fs/promises';
-import { parseCommandArgs } from '../args.js';
-import { EXIT_USAGE, writeJson } from '../output.js';
+import { parseCommand, usageError, type CommandDef } from '../args.js';
+import { EXIT_USAGE, printResult } from '../output.js';
 import { IpgateError } from '../../errors.js';
 import { TARGET_LIMITS, type Target } from '../../planner/findings.js';
 import { parseTopology } from '../../planner/parse-topology.js';
@@ -12,48 +12,45 @@ import { renderDot } from '../../planner/render-dot.js';
 import { renderText } from '../../planner/render-text.js';
 import { describeFileError } from '../../fs/file-error.js';
 
-const HELP = `Usage: ipgate plan TOPOLOGY [--output text|json|dot] [--target aks|gke|eks]
-
-Reads a topology (YAML: the cluster and its access profile, networks, peerings, VPN gateways and clients)
+export const COMMAND = {
+  name: 'plan',
+  summary: 'plan the access paths of clients to an API server from a topology',
+  usage: ['TOPOLOGY [--target aks|gke|eks] [-o text|json|yaml|dot]'],
+  description: `Reads a topology (YAML: the cluster and its access profile, networks, peerings, VPN gateways and clients)
 and says, for every client, which way its connection to the API server takes (the internal VIP of API
 server VNet integration, which authorized IP ranges do not apply to, or the public endpoint), which
 addresses the API server sees, whether it gets in, and what to change when it does not. Then it reports
 entries of the authorized IP ranges that admit no client, private entries, and the entry count against
-the provider's limit (with the optimal condensed list when over it).
-
-Options:
-  --output FORMAT  text (default), json, or dot (Graphviz: dot -Tsvg plan.dot > plan.svg)
-  --target NAME    provider limit to check the list against: aks (200, default), gke (50), eks (40)
-  -h, --help       show this help
-
-Exit status: 0 every client reaches the API server, 1 some client is blocked or undecidable,
-2 bad input (topology or usage).
-`;
-
-const SPEC = {
-  name: 'plan',
-  help: HELP,
-  options: { output: { type: 'string' }, target: { type: 'string' } },
+the provider's limit (with the optimal condensed list when over it).`,
+  options: [
+    { name: 'target', type: 'string', value: 'NAME', default: 'aks', help: 'provider limit to check the list against: aks (200), gke (50), eks (40)' },
+  ],
+  output: { human: 'text', forms: ['text', 'json', 'yaml', 'dot'], help: 'dot: Graphviz (ipgate plan topology.yaml -o dot | dot -Tsvg > plan.svg)' },
+  examples: [
+    'ipgate plan examples/topology.yaml',
+    'ipgate plan examples/topology.yaml -o dot | dot -Tsvg > plan.svg',
+    'ipgate plan examples/topology.yaml --target gke -o json',
+  ],
+  exitCodes: [
+    [0, 'every client reaches the API server'],
+    [1, 'some client is blocked or undecidable'],
+    [2, 'bad input (topology or usage)'],
+  ],
   maxPositionals: 1,
-} as const;
+} as const satisfies CommandDef;
 
 function isTarget(value: string): value is Target {
   return Object.hasOwn(TARGET_LIMITS, value);
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(SPEC, argv);
+  const args = parseCommand(COMMAND, argv);
   if (args === undefined) return 0;
   const file = args.positionals[0];
-  if (file === undefined) throw new IpgateError('ERR_USAGE', "ipgate plan: missing TOPOLOGY file; see 'ipgate plan --help'");
-  const output = args.values.output ?? 'text';
-  if (output !== 'text' && output !== 'json' && output !== 'dot') {
-    throw new IpgateError('ERR_USAGE', `ipgate plan: unknown --output ${JSON.stringify(output)}; expected text, json or dot`, { input: output });
-  }
+  if (file === undefined) throw usageError('plan', 'missing TOPOLOGY file');
+  const output = args.output;
   const target = args.values.target ?? 'aks';
-  if (!isTarget(target)) {
-    throw new IpgateError('ERR_USAGE', `ipgate plan: unknown --target ${JSON.stringify(target)}; expected aks, gke or eks`, { input: target });
-  }
+  if (!isTarget(target)) throw usageError('plan', `unknown --target ${JSON.stringify(target)}; expected aks, gke or eks`, target);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -65,8 +62,8 @@ export async function run(argv: string[]): Promise<number> {
     topology = parseTopology(text, file);
   } catch (error) {
     if (!(error instanceof TopologyError)) throw error;
-    if (output === 'json') {
-      writeJson({ error: { code: error.code, message: `${file} is not a valid topology`, problems: error.problems } });
+    if (output === 'json' || output === 'yaml') {
+      printResult(output, { error: { code: error.code, message: `${file} is not a valid topology`, problems: error.problems } }, {});
     } else {
       const n = error.problems.length;
       process.stderr.write(`ipgate: ${file} is not a valid topology, ${n} problem${n === 1 ? '' : 's'} (${error.code}):\n`);
@@ -75,8 +72,6 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const plan = planTopology(topology, { target });
-  if (output === 'json') writeJson(plan);
-  else if (output === 'dot') process.stdout.write(renderDot(plan, topology));
-  else process.stdout.write(renderText(plan, topology));
+  printResult(output, plan, { text: () => renderText(plan, topology), dot: () => renderDot(plan, topology) });
   return allReachable(plan) ? 0 : 1;
 }

@@ -6,69 +6,111 @@
 import { readFileSync } from 'node:fs';
 import { IpgateError } from '../../errors.js';
 import { checkProfileName } from '../../policy/profile-name.js';
-import { parseCommandArgs, type CommandSpec } from '../args.js';
+import { parseCommand, usageError, type CommandDef, type Values } from '../args.js';
 import { adminRequest, profileOf, profilePath, resolveTarget, unexpectedAnswer, type ServerTarget } from '../client.js';
-import { writeJson } from '../output.js';
+import { ERROR_EXITS, SERVER_OPTIONS, TABLE_OUTPUT } from '../common-options.js';
+import { printResult } from '../output.js';
 import { formatProfile, summaryLine, type ProfileView } from '../profile-view.js';
 import { describeFileError } from '../../fs/file-error.js';
 
 type Sub = 'show' | 'set' | 'add' | 'remove' | 'disable';
 
-const COMMON = `  --server URL        the gateway's admin API (or IPGATE_SERVER), e.g. http://127.0.0.1:9090
-  --token-file F      file holding the admin bearer token (or IPGATE_TOKEN_FILE)
-  --output table|json plain text (default) or JSON for scripts
-  --timeout SECONDS   give up after this long (default 10)
-  --profile NAME      a named profile of a gateway with an etcd store (admin path /v1/profiles/NAME);
-                      default: the profile the gateway enforces`;
-
-const CHANGE = `  --if-match ETAG     only change the profile if it still has this ETag (from 'ranges show')
-  --dry-run           validate and show the result; change nothing
-  --force             apply even if it would refuse your own address (lockout protection)
-  --egress            edit the egress ranges (always allowed) instead of the authorized ranges`;
-
-const HELP: Record<Sub, string> = {
-  show: `Usage: ipgate ranges show --server URL --token-file F [--output json]
-
-Shows the gateway's profile: authorized ranges, egress ranges and the ETag.
-${COMMON}`,
-  set: `Usage: ipgate ranges set (FILE | ENTRY...) [--file F] --server URL --token-file F [options]
-
-Replaces the authorized ranges (or, with --egress, the egress ranges) with the entries given: one FILE
-(one entry per line, '#' comments, commas allowed), entries on the command line, or --file.
-To let every address connect use 'ipgate ranges disable'.
-${COMMON}
-${CHANGE}`,
-  add: `Usage: ipgate ranges add ENTRY... [--file F] --server URL --token-file F [options]
-
-Adds entries (CIDRs or addresses) to the authorized ranges (or, with --egress, the egress ranges).
-${COMMON}
-${CHANGE}`,
-  remove: `Usage: ipgate ranges remove ENTRY... [--file F] --server URL --token-file F [options]
-
-Removes entries from the authorized ranges (or, with --egress, the egress ranges).
-Refused with ERR_LOCKOUT if it would refuse your own address, unless --force.
-${COMMON}
-${CHANGE}`,
-  disable: `Usage: ipgate ranges disable --server URL --token-file F [options]
-
-Empties the authorized ranges: the feature is disabled and every address may connect (AKS semantics).
-${COMMON}
-  --if-match ETAG     only change the profile if it still has this ETag
-  --dry-run           show the result; change nothing`,
-};
-
-const OPTIONS = {
-  server: { type: 'string' },
-  'token-file': { type: 'string' },
-  output: { type: 'string' },
-  timeout: { type: 'string' },
-  'if-match': { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  force: { type: 'boolean' },
-  egress: { type: 'boolean' },
-  file: { type: 'string', multiple: true },
-  profile: { type: 'string' },
+const PROFILE_OPTION = {
+  name: 'profile', type: 'string', value: 'NAME',
+  help: `a named profile of a gateway with an etcd store (admin path /v1/profiles/NAME);
+default: the profile the gateway enforces`,
 } as const;
+
+const GUARD_OPTIONS = [
+  { name: 'if-match', type: 'string', value: 'ETAG', help: "only change the profile if it still has this ETag (from 'ranges show')" },
+  { name: 'dry-run', type: 'boolean', help: 'validate and show the result; change nothing' },
+] as const;
+
+const CHANGE_OPTIONS = [
+  ...SERVER_OPTIONS,
+  PROFILE_OPTION,
+  { name: 'file', type: 'string', multiple: true, value: 'FILE', help: "read entries from FILE (one per line, '#' comments, commas allowed); repeatable" },
+  ...GUARD_OPTIONS,
+  { name: 'force', type: 'boolean', help: 'apply even if it would refuse your own address (lockout protection)' },
+  { name: 'egress', type: 'boolean', help: 'edit the egress ranges (always allowed) instead of the authorized ranges' },
+] as const;
+
+const SHOW_OPTIONS = [...SERVER_OPTIONS, PROFILE_OPTION] as const;
+const DISABLE_OPTIONS = [...SERVER_OPTIONS, PROFILE_OPTION, ...GUARD_OPTIONS] as const;
+
+type Options = typeof CHANGE_OPTIONS | typeof SHOW_OPTIONS | typeof DISABLE_OPTIONS;
+
+const CHANGE_EXITS = [[0, 'the change is in force (with --dry-run: it would be valid; nothing changed)'], ...ERROR_EXITS] as const;
+const AUTH = '--server http://127.0.0.1:9090 --token-file admin.token';
+
+export const COMMANDS: Record<Sub, CommandDef<Options>> = {
+  show: {
+    name: 'ranges show',
+    summary: "show a gateway's profile",
+    usage: ['--server URL --token-file FILE [--profile NAME] [-o table|json|yaml]'],
+    description: `Shows the gateway's profile: its mode (enforced, disabled or egress only), the ETag, and the authorized
+and egress ranges. JSON and YAML hold {authorizedIpRanges, egressIpRanges, etag}.`,
+    options: SHOW_OPTIONS,
+    output: TABLE_OUTPUT,
+    examples: [`ipgate ranges show ${AUTH}`, 'ipgate ranges show -o json', `ipgate ranges show --profile cluster-b ${AUTH}`],
+    exitCodes: [[0, 'the profile was shown'], ...ERROR_EXITS],
+    maxPositionals: 0,
+  },
+  set: {
+    name: 'ranges set',
+    summary: 'replace the authorized (or egress) ranges',
+    usage: ['(FILE | ENTRY...) [--file FILE] --server URL --token-file FILE [options]'],
+    description: `Replaces the authorized ranges (or, with --egress, the egress ranges) with the entries given: one FILE
+(one entry per line, '#' comments, commas allowed), entries on the command line, or --file.
+The profile is read and written back guarded by its ETag, so a concurrent change is never overwritten.
+To let every address connect use 'ipgate ranges disable'.
+JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRanges}.`,
+    options: CHANGE_OPTIONS,
+    output: TABLE_OUTPUT,
+    examples: [`ipgate ranges set allow.txt ${AUTH}`, `ipgate ranges set 203.0.113.0/24 198.51.100.7 --dry-run ${AUTH}`],
+    exitCodes: CHANGE_EXITS,
+    maxPositionals: Number.MAX_SAFE_INTEGER,
+  },
+  add: {
+    name: 'ranges add',
+    summary: 'add entries (one atomic PATCH)',
+    usage: ['ENTRY... [--file FILE] --server URL --token-file FILE [options]'],
+    description: `Adds entries (CIDRs, addresses or range source references) to the authorized ranges (or, with --egress,
+the egress ranges), in one atomic PATCH: parallel adds through one gateway are all kept.
+JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRanges}.`,
+    options: CHANGE_OPTIONS,
+    output: TABLE_OUTPUT,
+    examples: [`ipgate ranges add 203.0.113.0/24 ${AUTH}`, 'ipgate ranges add --egress 20.50.1.7 -o json', `ipgate ranges add 198.51.100.7 --profile cluster-b ${AUTH}`],
+    exitCodes: CHANGE_EXITS,
+    maxPositionals: Number.MAX_SAFE_INTEGER,
+  },
+  remove: {
+    name: 'ranges remove',
+    summary: 'remove entries',
+    usage: ['ENTRY... [--file FILE] --server URL --token-file FILE [options]'],
+    description: `Removes entries from the authorized ranges (or, with --egress, the egress ranges). Refused with
+ERR_LOCKOUT if it would refuse your own address, unless --force; removing an absent entry is
+ERR_ENTRY_NOT_FOUND. JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRanges}.`,
+    options: CHANGE_OPTIONS,
+    output: TABLE_OUTPUT,
+    examples: [`ipgate ranges remove 203.0.113.0/24 ${AUTH}`, `ipgate ranges remove 127.0.0.1/32 --force ${AUTH}`],
+    exitCodes: CHANGE_EXITS,
+    maxPositionals: Number.MAX_SAFE_INTEGER,
+  },
+  disable: {
+    name: 'ranges disable',
+    summary: 'empty the authorized ranges: every address may connect',
+    usage: ['--server URL --token-file FILE [--if-match ETAG] [--dry-run] [-o table|json|yaml]'],
+    description: `Empties the authorized ranges: the feature is disabled and every address may connect (AKS semantics).
+Disabling never locks anyone out, so it takes no --force (and no --egress or --file).
+JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRanges}.`,
+    options: DISABLE_OPTIONS,
+    output: TABLE_OUTPUT,
+    examples: [`ipgate ranges disable ${AUTH}`, `ipgate ranges disable --dry-run ${AUTH}`],
+    exitCodes: CHANGE_EXITS,
+    maxPositionals: 0,
+  },
+};
 
 /** Splits a range list's text: one entry per line or comma-separated, `#` comments, blank lines ignored. */
 export function entriesOfText(text: string): string[] {
@@ -143,10 +185,10 @@ async function change(
 ): Promise<Change> {
   const { ifMatch, dryRun, force, egress } = flags;
   if ((sub === 'add' || sub === 'remove') && entries.length === 0) {
-    throw new IpgateError('ERR_USAGE', `ipgate ranges ${sub}: give at least one entry (or --file F)`);
+    throw usageError(`ranges ${sub}`, 'give at least one entry (or --file F)');
   }
   if (sub === 'set' && entries.length === 0) {
-    throw new IpgateError('ERR_USAGE', `ipgate ranges set: give a FILE or entries; to let every address connect use 'ipgate ranges disable'`, {
+    throw new IpgateError('ERR_USAGE', `ranges set: give a FILE or entries; to let every address connect use 'ipgate ranges disable'`, {
       suggestion: 'ipgate ranges disable',
     });
   }
@@ -198,35 +240,18 @@ async function change(
 }
 
 export async function run(sub: Sub, argv: string[]): Promise<number> {
-  const spec: CommandSpec<typeof OPTIONS> = {
-    name: `ranges ${sub}`,
-    help: HELP[sub],
-    options: OPTIONS,
-    maxPositionals: sub === 'show' || sub === 'disable' ? 0 : Number.MAX_SAFE_INTEGER,
-  };
-  const parsed = parseCommandArgs(spec, argv);
+  const parsed = parseCommand(COMMANDS[sub], argv);
   if (parsed === undefined) return 0;
-  const { values, positionals } = parsed;
-  const output = values.output ?? 'table';
-  if (output !== 'table' && output !== 'json') {
-    throw new IpgateError('ERR_USAGE', `--output "${output}" must be table or json`, { input: output });
-  }
-  const changeFlags = ['if-match', 'dry-run', 'force', 'egress', 'file'] as const;
-  if (sub === 'show') {
-    const used = changeFlags.find((f) => values[f] !== undefined);
-    if (used !== undefined) throw new IpgateError('ERR_USAGE', `ipgate ranges show does not take --${used}`, { input: `--${used}` });
-  }
-  if (sub === 'disable' && (values.egress === true || values.file !== undefined || values.force === true)) {
-    throw new IpgateError('ERR_USAGE', 'ipgate ranges disable takes no --egress, --file or --force (disabling never locks anyone out)');
-  }
+  const { positionals, output } = parsed;
+  // One table per subcommand: the change flags exist only where they are in the table.
+  const values = parsed.values as Values<typeof CHANGE_OPTIONS>;
 
   const resolved = resolveTarget(values.server, values['token-file'], values.timeout);
   const target = values.profile === undefined ? resolved : { ...resolved, profile: checkProfileName(values.profile, '--profile') };
 
   if (sub === 'show') {
     const profile = await readProfile(target);
-    if (output === 'json') writeJson(profile);
-    else process.stdout.write(formatProfile(profile));
+    printResult(output, profile, { table: () => formatProfile(profile) });
     return 0;
   }
 
@@ -245,18 +270,20 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
     egress: values.egress === true,
   });
 
-  if (output === 'json') {
-    writeJson({
-      dryRun: result.dryRun,
-      etag: result.etag ?? null,
-      added: result.added,
-      removed: result.removed,
-      ...(result.after === undefined
-        ? {}
-        : { authorizedIpRanges: result.after.authorizedIpRanges, egressIpRanges: result.after.egressIpRanges }),
-    });
-    return 0;
-  }
+  const data = {
+    dryRun: result.dryRun,
+    etag: result.etag ?? null,
+    added: result.added,
+    removed: result.removed,
+    ...(result.after === undefined
+      ? {}
+      : { authorizedIpRanges: result.after.authorizedIpRanges, egressIpRanges: result.after.egressIpRanges }),
+  };
+  printResult(output, data, { table: () => changeText(result) });
+  return 0;
+}
+
+function changeText(result: Change): string {
   const lines: string[] = [];
   if (result.added.length > 0) lines.push(`added:   ${result.added.join(' ')}`);
   if (result.removed.length > 0) lines.push(`removed: ${result.removed.join(' ')}`);
@@ -264,6 +291,5 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
   if (result.after !== undefined) lines.push(summaryLine(result.after));
   if (result.etag !== undefined && !result.dryRun) lines.push(`etag:    ${result.etag}`);
   lines.push(result.dryRun ? 'dry run: nothing was changed' : 'applied');
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
+  return `${lines.join('\n')}\n`;
 }

@@ -1,35 +1,38 @@
-/** `ipgate ranges validate [--target ipgate|aks] [--json] [FILE]`: check a range list offline. */
-import { parseCommandArgs } from '../args.js';
-import { writeJson } from '../output.js';
-import { readRangeList, type ListEntry } from '../input.js';
+/** `ipgate ranges validate [--target ipgate|aks] [-o text|json|yaml] [FILE]`: check a range list offline. */
+import { parseCommand, usageError, type CommandDef } from '../args.js';
+import { printResult } from '../output.js';
+import { readRangeList, type ListEntry, type RangeList } from '../input.js';
 import { formatIssue, type ListIssue } from '../list-ranges.js';
-import { IpgateError, type ErrorCode } from '../../errors.js';
+import type { ErrorCode } from '../../errors.js';
 import { parseRange } from '../../cidr/parse.js';
 import { formatRange } from '../../cidr/format.js';
 import { validateProfile, type ProfileProblem, type ValidationTarget } from '../../policy/validate.js';
 
-const HELP = `Usage: ipgate ranges validate [--target ipgate|aks] [--json] [FILE]
-
-Checks a list of authorized IP ranges without changing anything. FILE (or standard input when FILE is
-missing or "-") holds one entry per line; "#" starts a comment, blank lines are ignored and commas also
-separate entries, so a list copied from "az aks show" can be pasted as is.
-
-Options:
-  --target ipgate|aks  ipgate (default): IPv4 and IPv6, any number of entries, private ranges allowed.
-                       aks: exactly what AKS accepts: at most 200 entries, IPv4 only, public (global)
-                       ranges only, at most one service tag, 0.0.0.0/32 only on its own.
-  --json               print {"valid":..,"entries":[..]} (and "problems" for whole-list problems and warnings)
-  -h, --help           show this help
-
-Exit status: 0 when every entry is valid, 1 otherwise, 2 for a usage error or an unreadable file.
-`;
-
-const SPEC = {
+export const COMMAND = {
   name: 'ranges validate',
-  help: HELP,
-  options: { target: { type: 'string' }, json: { type: 'boolean' } },
+  summary: 'check a range list offline',
+  usage: ['[--target ipgate|aks] [-o text|json|yaml] [FILE]'],
+  description: `Checks a list of authorized IP ranges without changing anything and reports every problem at once.
+FILE (or standard input when FILE is missing or "-") holds one entry per line; "#" starts a comment, blank
+lines are ignored and commas also separate entries, so a list copied from "az aks show" can be pasted as is.
+JSON and YAML hold {valid, entries: [{line, input, ok, canonical | code, message, suggestion?}], problems?}.`,
+  options: [
+    {
+      name: 'target', type: 'string', value: 'ipgate|aks', default: 'ipgate',
+      help: `ipgate: IPv4 and IPv6, any number of entries, private ranges allowed.
+aks: exactly what AKS accepts: at most 200 entries, IPv4 only, public (global)
+ranges only, at most one service tag, 0.0.0.0/32 only on its own.`,
+    },
+  ],
+  output: { human: 'text', forms: ['text', 'json', 'yaml'], aliases: ['json'] },
+  examples: [
+    'ipgate ranges validate ranges.txt',
+    'ipgate ranges validate --target aks -o json ranges.txt',
+    'az aks show -g RG -n CLUSTER --query apiServerAccessProfile.authorizedIpRanges -o tsv | ipgate ranges validate --target aks',
+  ],
+  exitCodes: [[0, 'every entry is valid'], [1, 'the list is not valid (every problem is printed)'], [2, 'usage error or an unreadable file']],
   maxPositionals: 1,
-} as const;
+} as const satisfies CommandDef;
 
 type EntryReport =
   | { line: number; input: string; ok: true; canonical: string }
@@ -63,11 +66,11 @@ function toListProblem(p: ProfileProblem, entry: ListEntry | undefined): ListPro
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(SPEC, argv);
+  const args = parseCommand(COMMAND, argv);
   if (args === undefined) return 0;
   const target = args.values.target ?? 'ipgate';
   if (target !== 'ipgate' && target !== 'aks') {
-    throw new IpgateError('ERR_USAGE', `ipgate ranges validate: --target must be ipgate or aks, not ${JSON.stringify(target)}`, { input: target });
+    throw usageError('ranges validate', `--target must be ipgate or aks, not ${JSON.stringify(target)}`, target);
   }
   const list = await readRangeList(args.positionals[0]);
   const result = validateProfile({ authorizedIpRanges: list.entries.map((e) => e.text), egressIpRanges: [] }, { target: target satisfies ValidationTarget });
@@ -85,10 +88,13 @@ export async function run(argv: string[]): Promise<number> {
     return { line: e.line, input: e.text, ok: false, code: p.code, message: p.message, ...(p.suggestion === undefined ? {} : { suggestion: p.suggestion }) };
   });
 
-  if (args.values.json === true) {
-    writeJson({ valid: result.valid, entries, ...(extra.length === 0 ? {} : { problems: extra }) });
-    return result.valid ? 0 : 1;
-  }
+  const data = { valid: result.valid, entries, ...(extra.length === 0 ? {} : { problems: extra }) };
+  printResult(args.output, data, { text: () => report(list, target, entries, extra, result.valid) });
+  return result.valid ? 0 : 1;
+}
+
+/** The human report: one line per problem, then a summary line. */
+function report(list: RangeList, target: string, entries: readonly EntryReport[], extra: readonly ListProblemReport[], valid: boolean): string {
   const out: string[] = [];
   for (const e of entries) {
     if (!e.ok) out.push(formatIssue(e));
@@ -99,11 +105,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   const bad = entries.filter((e) => !e.ok).length;
   const n = list.entries.length;
-  const summary = result.valid
+  const summary = valid
     ? n === 0
       ? `${list.source}: no entries: authorized IP ranges are disabled (every address may connect)`
       : `${list.source}: ${n} entr${n === 1 ? 'y' : 'ies'}, all valid for target ${target}`
     : `${list.source}: not valid for target ${target}: ${bad} of ${n} entr${n === 1 ? 'y' : 'ies'} invalid${extra.some((p) => p.severity === 'error') ? ', and problems with the whole list' : ''}`;
-  process.stdout.write(`${[...out, summary].join('\n')}\n`);
-  return result.valid ? 0 : 1;
+  return `${[...out, summary].join('\n')}\n`;
 }

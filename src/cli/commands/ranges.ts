@@ -2,25 +2,41 @@
  * `ipgate ranges <sub>`: `validate` works offline on a file; show/set/add/remove/disable talk to a
  * running gateway's admin API.
  */
-import { IpgateError } from '../../errors.js';
+import { usageError, wantsHelp } from '../args.js';
+import { renderGroupHelp, type GroupDef } from '../help.js';
 
-const HELP = `Usage: ipgate ranges <validate|show|set|add|remove|disable> [options]
+const SUBCOMMANDS = ['validate', 'show', 'set', 'add', 'remove', 'disable'] as const;
 
-  validate [--target ipgate|aks] [--json] [FILE]   check a range list offline
-  show|set|add|remove|disable --server URL --token-file F [--output json]
-                                                    read or change a running gateway's ranges
-Run 'ipgate ranges <sub> --help' for details.
-`;
+export const GROUP: GroupDef = {
+  name: 'ranges',
+  usage: ['validate|show|set|add|remove|disable [options]'],
+  description: `Check a range list offline (validate), or read and change the authorized and egress ranges of a
+running gateway through its admin API (show, set, add, remove, disable).`,
+  commands: [
+    { name: 'validate', summary: 'check a range list offline' },
+    { name: 'show', summary: "show a gateway's profile: mode, ETag, authorized and egress ranges" },
+    { name: 'set', summary: 'replace the authorized (or egress) ranges' },
+    { name: 'add', summary: 'add entries (one atomic PATCH)' },
+    { name: 'remove', summary: 'remove entries' },
+    { name: 'disable', summary: 'empty the authorized ranges: every address may connect (AKS semantics)' },
+  ],
+  examples: [
+    'ipgate ranges validate --target aks ranges.txt',
+    'ipgate ranges show --server http://127.0.0.1:9090 --token-file admin.token',
+    'ipgate ranges add --help',
+  ],
+  exitCodes: [[0, 'help was shown'], [2, 'no or an unknown subcommand']],
+};
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
-    process.stdout.write(HELP);
+  if (sub === undefined || wantsHelp([sub])) {
+    process.stdout.write(renderGroupHelp(GROUP));
     return sub === undefined ? 2 : 0;
   }
   if (sub === 'validate') return (await import('./ranges-validate.js')).run(rest);
   if (sub === 'show' || sub === 'set' || sub === 'add' || sub === 'remove' || sub === 'disable') {
     return (await import('./ranges-server.js')).run(sub, rest);
   }
-  throw new IpgateError('ERR_USAGE', `ipgate ranges: unknown subcommand "${sub}"; expected validate, show, set, add, remove or disable`, { input: sub });
+  throw usageError('ranges', `unknown subcommand "${sub}"; expected ${SUBCOMMANDS.join(', ')}`, sub);
 }

@@ -1,59 +1,62 @@
 /** `ipgate serve`: run the gateway from a config file or from the short command-line form. */
-import { parseCommandArgs } from '../args.js';
+import { parseCommand, usageError, type CommandDef, type Parsed } from '../args.js';
 import { configFromFlags, loadConfigFile } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/types.js';
-import { IpgateError } from '../../errors.js';
-import { IpgateServer } from '../../server/server.js';
-import { jsonLogger } from '../../runtime/log.js';
+import { isLogLevel, jsonLogger, LOG_LEVELS, type LogLevel } from '../../runtime/log.js';
 
-const HELP = `Usage: ipgate serve --config FILE
-       ipgate serve --listen ADDR --upstream ADDR --ranges FILE [--admin ADDR --token-file FILE]
-       ipgate serve --check --config FILE
+const OPTIONS = [
+  { name: 'config', type: 'string', value: 'FILE', env: 'IPGATE_CONFIG', help: 'YAML config (see examples/ipgate.yaml)\nIPGATE_CONFIG is ignored when the short form (--listen, --upstream, --ranges) is given' },
+  { name: 'listen', type: 'string', multiple: true, value: 'ADDR', help: 'listen address, host:port or [v6]:port (repeatable; short form)' },
+  { name: 'upstream', type: 'string', value: 'ADDR', help: 'the API server, host:port (short form)' },
+  { name: 'ranges', type: 'string', value: 'FILE', help: 'authorized ranges, one a line; the file is the store, watched for edits\n(short form)' },
+  { name: 'admin', type: 'string', value: 'ADDR', help: 'admin API address (short form; needs --token-file)' },
+  { name: 'token-file', type: 'string', value: 'FILE', help: 'file holding the admin bearer token (short form)' },
+  { name: 'audit-log', type: 'string', value: 'DEST', default: '-', help: 'audit log: - (standard error), off, or a file (short form)' },
+  { name: 'log-level', type: 'string', value: 'LEVEL', env: 'IPGATE_LOG_LEVEL', default: 'info', help: `operational log lines at this level and above: ${LOG_LEVELS.join(', ')}` },
+  { name: 'check', type: 'boolean', help: 'check the config and exit, as nginx -t: the config, the admin token and etcd TLS\nfiles, the store (reachable, a valid profile) and, with HAProxy managed, haproxy -c;\nnever dials the upstream or binds a port' },
+] as const;
 
-Run the gateway: accept connections where clients expect the API server, refuse every source the profile
+export const COMMAND: CommandDef<typeof OPTIONS> = {
+  name: 'serve',
+  summary: 'run the gateway',
+  usage: ['--config FILE [--log-level LEVEL]', '--listen ADDR --upstream ADDR --ranges FILE [--admin ADDR --token-file FILE] [--audit-log DEST]', '--check --config FILE'],
+  description: `Run the gateway: accept connections where clients expect the API server, refuse every source the profile
 does not authorize before dialing the upstream, and pass authorized connections through untouched.
-
-Options:
-  --config FILE      YAML config (see examples/ipgate.yaml)
-  --listen ADDR      listen address, host:port or [v6]:port (repeatable; short form)
-  --upstream ADDR    the API server, host:port (short form)
-  --ranges FILE      authorized ranges, one a line; the file is the store, watched for edits (short form)
-  --admin ADDR       admin API address (short form; needs --token-file)
-  --token-file FILE  file holding the admin bearer token
-  --audit-log DEST   audit log: - (standard error, default), off, or a file
-  --check            check the config and exit, as nginx -t: the config, the admin token and etcd TLS
-                     files, the store (reachable, a valid profile) and, with HAProxy managed, haproxy -c;
-                     never dials the upstream or binds a port. Exit 0 with a summary line, or 2 with
-                     every problem on its own line with its code
-
 Signals: SIGHUP re-reads the profile and the admin token file and reopens the audit log file;
 SIGTERM/SIGINT stop accepting, drain open connections, exit.
-Logs are JSON lines on standard error; one ready line per listener is printed on standard output.
-`;
+Operational logs are JSON lines on standard error ({"time","level","event",...}); one line per listener,
+the admin API and "ipgate: ready" are printed on standard output.`,
+  options: OPTIONS,
+  examples: [
+    'ipgate serve --config /etc/ipgate/ipgate.yaml',
+    'ipgate serve --check --config /etc/ipgate/ipgate.yaml',
+    'IPGATE_CONFIG=/etc/ipgate/ipgate.yaml IPGATE_LOG_LEVEL=warn ipgate serve',
+    'ipgate serve --listen 127.0.0.1:6443 --upstream 127.0.0.1:8443 --ranges allow.txt --admin 127.0.0.1:9090 --token-file admin.token',
+  ],
+  exitCodes: [
+    [0, 'stopped by SIGTERM or SIGINT after draining; with --check: the config is good (one summary line)'],
+    [2, 'bad config, ranges, token file or usage, or a listen address that cannot be bound (nothing was started)'],
+    [2, 'with --check: every problem found, each on its own line with its code'],
+    [70, 'internal error'],
+  ],
+  maxPositionals: 0,
+};
 
-const OPTIONS = {
-  config: { type: 'string' },
-  listen: { type: 'string', multiple: true },
-  upstream: { type: 'string' },
-  ranges: { type: 'string' },
-  admin: { type: 'string' },
-  'token-file': { type: 'string' },
-  'audit-log': { type: 'string' },
-  check: { type: 'boolean' },
-} as const;
-
-async function configOf(values: NonNullable<ReturnType<typeof parseCommandArgs<typeof OPTIONS>>>['values']): Promise<GatewayConfig> {
+async function configOf(parsed: Parsed<typeof OPTIONS>): Promise<{ config: GatewayConfig; file?: string }> {
+  const { values } = parsed;
   const short = values.listen !== undefined || values.upstream !== undefined || values.ranges !== undefined;
-  if (values.config !== undefined) {
+  // IPGATE_CONFIG is a default for --config: the short form given on the command line wins over it.
+  const configFile = short && parsed.fromEnv.has('config') ? undefined : values.config;
+  if (configFile !== undefined) {
     if (short || values.admin !== undefined || values['token-file'] !== undefined) {
-      throw new IpgateError('ERR_USAGE', 'ipgate serve: give either --config or the short form (--listen, --upstream, --ranges), not both');
+      throw usageError('serve', 'give either --config or the short form (--listen, --upstream, --ranges), not both');
     }
-    return loadConfigFile(values.config);
+    return { config: await loadConfigFile(configFile), file: configFile };
   }
   if (values.listen === undefined || values.upstream === undefined || values.ranges === undefined) {
-    throw new IpgateError('ERR_USAGE', "ipgate serve: give --config FILE, or --listen, --upstream and --ranges; see 'ipgate serve --help'");
+    throw usageError('serve', 'give --config FILE (or set IPGATE_CONFIG), or --listen, --upstream and --ranges');
   }
-  return configFromFlags(
+  const config = configFromFlags(
     {
       listen: values.listen,
       upstream: values.upstream,
@@ -64,14 +67,24 @@ async function configOf(values: NonNullable<ReturnType<typeof parseCommandArgs<t
     },
     process.cwd(),
   );
+  return { config };
+}
+
+function logLevelOf(parsed: Parsed<typeof OPTIONS>): LogLevel {
+  const level = parsed.values['log-level'] ?? 'info';
+  if (isLogLevel(level)) return level;
+  const from = parsed.fromEnv.has('log-level') ? 'IPGATE_LOG_LEVEL' : '--log-level';
+  throw usageError('serve', `${from} must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(level)}`, level);
 }
 
 /** `ipgate serve --check --config FILE`: every problem on its own line with its code (exit 2), or a summary (exit 0). */
-async function check(values: NonNullable<ReturnType<typeof parseCommandArgs<typeof OPTIONS>>>['values']): Promise<number> {
+async function check(parsed: Parsed<typeof OPTIONS>): Promise<number> {
+  const { values } = parsed;
   const short = values.listen !== undefined || values.upstream !== undefined || values.ranges !== undefined || values.admin !== undefined;
   if (values.config === undefined || short) {
-    throw new IpgateError('ERR_USAGE', "ipgate serve --check: give the config to check with --config FILE (the short form is not checked); see 'ipgate serve --help'");
+    throw usageError('serve', '--check: give the config to check with --config FILE (or set IPGATE_CONFIG); the short form is not checked');
   }
+  // Loaded only to check: `serve --help` and usage errors stay quick.
   const { checkServeConfig } = await import('../../server/check.js');
   const result = await checkServeConfig(values.config);
   const line = (text: string): string => text.replace(/\s*\n\s*/g, ' ');
@@ -95,12 +108,15 @@ function listenerMode(enforce: boolean, profileDisabled: boolean): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs({ name: 'serve', help: HELP, options: OPTIONS, maxPositionals: 0 }, argv);
+  const parsed = parseCommand(COMMAND, argv);
   if (parsed === undefined) return 0;
-  if (parsed.values.check === true) return check(parsed.values);
-  const config = await configOf(parsed.values);
-  const log = jsonLogger();
-  const gateway = await IpgateServer.start({ config, log, ...(parsed.values.config === undefined ? {} : { configFile: parsed.values.config }) });
+  if (parsed.values.check === true) return check(parsed);
+  const level = logLevelOf(parsed);
+  const { config, file } = await configOf(parsed);
+  const log = jsonLogger({ level });
+  // Loaded only to run (the gateway's dependencies are large): `serve --help` and usage errors stay quick.
+  const { IpgateServer } = await import('../../server/server.js');
+  const gateway = await IpgateServer.start({ config, log, ...(file === undefined ? {} : { configFile: file }) });
 
   const current = gateway.state.current;
   const profile = current.compiled.profile;

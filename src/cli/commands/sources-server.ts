@@ -3,7 +3,7 @@
  * its admin API (`GET /v1/sources`, `POST /v1/sources/sync`).
  */
 import { adminRequest, unexpectedAnswer, type ServerTarget } from '../client.js';
-import { writeJson } from '../output.js';
+import { printResult } from '../output.js';
 import { startProgress } from '../progress.js';
 
 interface ReferenceView { entry: string; prefixes?: number; problem?: string; code?: string }
@@ -42,16 +42,15 @@ function showText(sources: readonly SourceView[]): string {
   return out;
 }
 
-export async function showServer(target: ServerTarget, json: boolean): Promise<number> {
+export async function showServer(target: ServerTarget, output: string): Promise<number> {
   const res = await adminRequest(target, 'GET', '/v1/sources');
   const sources = sourcesOf(res.body, `${target.baseUrl}/v1/sources`);
-  if (json) writeJson(res.body);
-  else process.stdout.write(showText(sources));
+  printResult(output, res.body, { table: () => showText(sources) });
   const broken = sources.some((s) => !s.available || s.references.some((r) => r.problem !== undefined));
   return broken ? 1 : 0;
 }
 
-export async function syncServer(target: ServerTarget, json: boolean): Promise<number> {
+export async function syncServer(target: ServerTarget, output: string): Promise<number> {
   const progress = startProgress(`syncing the range sources of ${target.baseUrl}`);
   let body: unknown;
   try {
@@ -62,13 +61,9 @@ export async function syncServer(target: ServerTarget, json: boolean): Promise<n
   const url = `${target.baseUrl}/v1/sources/sync`;
   if (!isRecord(body) || !Array.isArray(body['reports'])) throw unexpectedAnswer('the sync report', url);
   const reports = body['reports'] as ReportView[];
-  if (json) {
-    writeJson(body);
-  } else {
-    for (const r of reports) {
-      process.stdout.write(`${r.source}: ${r.outcome}${r.error === undefined ? '' : ` - ${r.error.message} (${r.error.code}); the last good data stays in use`}\n`);
-      for (const c of r.changes) process.stdout.write(`  ${c.reference}  +${c.added.length} -${c.removed.length}\n`);
-    }
-  }
+  printResult(output, body, {
+    table: () => reports.map((r) => `${r.source}: ${r.outcome}${r.error === undefined ? '' : ` - ${r.error.message} (${r.error.code}); the last good data stays in use`}\n${
+      r.changes.map((c) => `  ${c.reference}  +${c.added.length} -${c.removed.length}\n`).join('')}`).join(''),
+  });
   return reports.some((r) => r.outcome === 'failed') ? 1 : 0;
 }

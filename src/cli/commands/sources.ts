@@ -4,9 +4,10 @@
  * sources) without any network access; `sync` fetches every source once, updates the cache and prints what
  * changed.
  */
-import { IpgateError } from '../../errors.js';
-import { parseCommandArgs } from '../args.js';
-import { writeJson } from '../output.js';
+import { parseCommand, usageError, wantsHelp, type CommandDef } from '../args.js';
+import { ERROR_EXITS, SERVER_OPTIONS } from '../common-options.js';
+import { renderGroupHelp, type GroupDef } from '../help.js';
+import { printResult } from '../output.js';
 import { resolveTarget } from '../client.js';
 import { startProgress } from '../progress.js';
 import { showServer, syncServer } from './sources-server.js';
@@ -17,24 +18,73 @@ import { expandProfile } from '../../sources/expand.js';
 import { listSelectors } from '../../sources/select.js';
 import type { Catalogue } from '../../sources/types.js';
 
-const HELP = `Usage: ipgate sources show --server URL --token-file F [--output json]
-       ipgate sources sync --server URL --token-file F [--output json] [--timeout SECONDS]
-       ipgate sources show --config FILE [--all] [--output json]
-       ipgate sources sync --config FILE [--output json]
+const CONFIG_OPTION = { name: 'config', type: 'string', value: 'FILE', help: 'work offline on the sources of this ipgate config (no gateway needed)' } as const;
+const SOURCES_OUTPUT = { human: 'table', forms: ['table', 'json', 'yaml'] } as const;
+const MODES = `With --server (or IPGATE_SERVER) it works on a running gateway, through its admin API; with
+--config FILE it works offline on the sources of that config file (the cache in
+.ipgate-cache/sources next to it), without any gateway.`;
 
-With --server (or IPGATE_SERVER): the sources of a running gateway. show lists each source (type, origin,
-last success, last error, ETag, prefix counts, next refresh) and the profile's references; sync makes the
-gateway sync every source now and prints what changed (the gateway enforces the result at once).
-  --server URL        the gateway's admin API, e.g. http://127.0.0.1:9090
-  --token-file F      file holding the admin bearer token (or IPGATE_TOKEN_FILE)
-  --timeout SECONDS   give up after this long (default 10 for show, 300 for sync)
+const SHOW_OPTIONS = [
+  ...SERVER_OPTIONS,
+  CONFIG_OPTION,
+  { name: 'all', type: 'boolean', help: 'with --config: also list every selector of every source and its prefix count' },
+] as const;
 
-With --config FILE (offline, no gateway needed):
-show  lists the configured sources with their cache status and prefix counts, and the prefix count of
-      every reference in the profile (--all: of every selector of every source). No network access:
-      URL sources are read from the cache (.ipgate-cache/sources next to the config file).
-sync  fetches every source once (ETag / If-Modified-Since), updates the cache and prints what changed.
-`;
+const SYNC_OPTIONS = [
+  ...SERVER_OPTIONS.filter((o) => o.name !== 'timeout'),
+  { name: 'timeout', type: 'string', value: 'SECONDS', default: '300', help: 'give up after this long' },
+  CONFIG_OPTION,
+] as const;
+
+export const SHOW: CommandDef<typeof SHOW_OPTIONS> = {
+  name: 'sources show',
+  summary: 'show the range sources: data, cache, last sync, and the references of the profile',
+  usage: ['--server URL --token-file FILE [-o table|json|yaml]', '--config FILE [--all] [-o table|json|yaml]'],
+  description: `Lists each range source (type, prefix count, whether its data is current or from the cache, last success,
+ETag, origin, the last error) and the prefix count of every reference in the profile.
+${MODES}
+Offline, URL sources are read from the cache only: show never touches the network.`,
+  options: SHOW_OPTIONS,
+  output: SOURCES_OUTPUT,
+  examples: [
+    'ipgate sources show --server http://127.0.0.1:9090 --token-file admin.token',
+    'ipgate sources show --config ipgate.yaml --all',
+    'ipgate sources show --config ipgate.yaml -o yaml',
+  ],
+  exitCodes: [[0, 'every source has data and every reference resolves'], [1, 'a source has no data or a reference has a problem'], ...ERROR_EXITS],
+  maxPositionals: 0,
+};
+
+export const SYNC: CommandDef<typeof SYNC_OPTIONS> = {
+  name: 'sources sync',
+  summary: 'fetch every range source now and show what changed',
+  usage: ['--server URL --token-file FILE [--timeout SECONDS] [-o table|json|yaml]', '--config FILE [-o table|json|yaml]'],
+  description: `Syncs every range source now (ETag / If-Modified-Since) and prints what changed per reference.
+${MODES}
+With --server the gateway enforces the result at once; with --config the cache is updated.
+A failed source keeps its last good data. A progress line is shown on stderr in a terminal.`,
+  options: SYNC_OPTIONS,
+  output: SOURCES_OUTPUT,
+  examples: [
+    'ipgate sources sync --server http://127.0.0.1:9090 --token-file admin.token',
+    'ipgate sources sync --config ipgate.yaml -o json',
+  ],
+  exitCodes: [[0, 'every source synced'], [1, 'a source failed (its last good data stays in use)'], ...ERROR_EXITS],
+  maxPositionals: 0,
+};
+
+export const GROUP: GroupDef = {
+  name: 'sources',
+  usage: ['show|sync [options]'],
+  description: `The provider range sources (Azure Service Tags, AWS, GCP, GitHub, text lists) of a running gateway
+(--server) or of a config file (--config).`,
+  commands: [
+    { name: 'show', summary: SHOW.summary },
+    { name: 'sync', summary: SYNC.summary },
+  ],
+  examples: ['ipgate sources show --server http://127.0.0.1:9090 --token-file admin.token', 'ipgate sources sync --config ipgate.yaml', 'ipgate sources show --help'],
+  exitCodes: [[0, 'help was shown'], [2, 'no or an unknown subcommand']],
+};
 
 function table(rows: string[][]): string {
   const widths = rows.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length)), []);
@@ -58,28 +108,32 @@ async function loadOffline(config: SourcesConfig): Promise<SourceSync> {
   return sync;
 }
 
-async function show(config: SourcesConfig, all: boolean, json: boolean): Promise<number> {
+async function show(config: SourcesConfig, all: boolean, output: string): Promise<number> {
   const sync = await loadOffline(config);
   const catalogues = sync.catalogues();
   const expanded = expandProfile(config.profile, catalogues, { unavailable: sync.unavailable() });
   const selectors = all ? catalogues.map((c: Catalogue) => ({ source: c.source, selectors: listSelectors(c) })) : undefined;
-  if (json) {
-    writeJson({ sources: sync.status(), references: expanded.references, problems: expanded.problems, ...(selectors === undefined ? {} : { selectors }) });
-    return 0;
-  }
-  process.stdout.write(config.sources.length === 0 ? 'No sources configured.\n' : table(statusRows(sync.status())));
-  for (const s of sync.status()) if (s.lastError !== undefined) process.stdout.write(`  ${s.name}: ${s.lastError.message} (${s.lastError.code})\n`);
-  if (expanded.references.length > 0) {
-    process.stdout.write(`\nReferences in the profile:\n${table([['REFERENCE', 'SOURCE', 'PREFIXES'], ...expanded.references.map((r) => [r.entry, r.source, String(r.prefixes)])])}`);
-  }
-  for (const p of expanded.problems) process.stdout.write(`problem: ${p.message} (${p.code})\n`);
-  for (const group of selectors ?? []) {
-    process.stdout.write(`\nSelectors of ${group.source}:\n${table([['SELECTOR', 'PREFIXES'], ...group.selectors.map((s) => [`${group.source}:${s.selector}`, String(s.prefixes)])])}`);
-  }
+  const data = { sources: sync.status(), references: expanded.references, problems: expanded.problems, ...(selectors === undefined ? {} : { selectors }) };
+  printResult(output, data, {
+    table: () => {
+      let out = config.sources.length === 0 ? 'No sources configured.\n' : table(statusRows(sync.status()));
+      for (const s of sync.status()) if (s.lastError !== undefined) out += `  ${s.name}: ${s.lastError.message} (${s.lastError.code})\n`;
+      if (expanded.references.length > 0) {
+        out += `\nReferences in the profile:\n${table([['REFERENCE', 'SOURCE', 'PREFIXES'], ...expanded.references.map((r) => [r.entry, r.source, String(r.prefixes)])])}`;
+      }
+      for (const p of expanded.problems) out += `problem: ${p.message} (${p.code})\n`;
+      for (const group of selectors ?? []) {
+        out += `\nSelectors of ${group.source}:\n${table([['SELECTOR', 'PREFIXES'], ...group.selectors.map((s) => [`${group.source}:${s.selector}`, String(s.prefixes)])])}`;
+      }
+      return out;
+    },
+  });
+  // JSON and YAML exit 0 (as --output json always has); the table's exit says whether anything is broken.
+  if (output !== 'table') return 0;
   return expanded.problems.some((p) => p.severity === 'error') ? 1 : 0;
 }
 
-async function syncOnce(config: SourcesConfig, json: boolean): Promise<number> {
+async function syncOnce(config: SourcesConfig, output: string): Promise<number> {
   const references = [...config.profile.authorizedIpRanges, ...config.profile.egressIpRanges];
   const sync = new SourceSync({ sources: config.sources, baseDir: config.baseDir, cacheDir: config.cacheDir, references: () => references });
   await sync.loadCache();
@@ -91,47 +145,47 @@ async function syncOnce(config: SourcesConfig, json: boolean): Promise<number> {
     return report;
   })).finally(() => progress.done());
   sync.stop();
-  if (json) {
-    writeJson({ reports, sources: sync.status() });
-  } else {
-    for (const r of reports) {
-      process.stdout.write(`${r.source}: ${r.outcome}${r.error === undefined ? '' : ` - ${r.error.message} (${r.error.code})`}\n`);
-      for (const c of r.changes) process.stdout.write(`  ${c.reference}: +${c.added.length} -${c.removed.length}\n`);
-    }
-  }
+  printResult(output, { reports, sources: sync.status() }, {
+    table: () => reports.map((r) => `${r.source}: ${r.outcome}${r.error === undefined ? '' : ` - ${r.error.message} (${r.error.code})`}\n${
+      r.changes.map((c) => `  ${c.reference}: +${c.added.length} -${c.removed.length}\n`).join('')}`).join(''),
+  });
   return reports.some((r) => r.outcome === 'failed') ? 1 : 0;
 }
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
-    process.stdout.write(HELP);
+  if (sub === undefined || wantsHelp([sub])) {
+    process.stdout.write(renderGroupHelp(GROUP));
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== 'show' && sub !== 'sync') {
-    throw new IpgateError('ERR_USAGE', `ipgate sources: unknown subcommand "${sub}" (show, sync)`, { input: sub });
-  }
-  const parsed = parseCommandArgs({
-    name: `sources ${sub}`, help: HELP, maxPositionals: 0,
-    options: {
-      config: { type: 'string' }, output: { type: 'string' }, all: { type: 'boolean' },
-      server: { type: 'string' }, 'token-file': { type: 'string' }, timeout: { type: 'string' },
-    },
-  }, rest);
+  if (sub === 'show') return runShow(rest);
+  if (sub === 'sync') return runSync(rest);
+  throw usageError('sources', `unknown subcommand "${sub}" (show, sync)`, sub);
+}
+
+/** --config (offline) or --server (a gateway): flags given together are a usage error; the environment only fills in. */
+function offlineConflict(name: string, parsed: { values: { server?: string; 'token-file'?: string }; fromEnv: ReadonlySet<string> }): void {
+  const given = (['server', 'token-file'] as const).filter((o) => parsed.values[o] !== undefined && !parsed.fromEnv.has(o));
+  if (given.length > 0) throw usageError(name, 'give either --config FILE (offline) or --server URL --token-file F, not both');
+}
+
+async function runShow(argv: string[]): Promise<number> {
+  const parsed = parseCommand(SHOW, argv);
   if (parsed === undefined) return 0;
-  const { values } = parsed;
-  if (values.output !== undefined && values.output !== 'json' && values.output !== 'table') {
-    throw new IpgateError('ERR_USAGE', `ipgate sources ${sub}: --output must be table or json`, { input: values.output });
-  }
-  const json = values.output === 'json';
+  const { values, output } = parsed;
   if (values.config === undefined) {
-    if (values.all === true) throw new IpgateError('ERR_USAGE', `ipgate sources ${sub}: --all needs --config FILE (it lists the selectors of the cached data)`);
-    const target = resolveTarget(values.server, values['token-file'], values.timeout ?? (sub === 'sync' ? '300' : undefined));
-    return sub === 'show' ? showServer(target, json) : syncServer(target, json);
+    if (values.all === true) throw usageError('sources show', '--all needs --config FILE (it lists the selectors of the cached data)');
+    return showServer(resolveTarget(values.server, values['token-file'], values.timeout), output);
   }
-  if (values.server !== undefined || values['token-file'] !== undefined) {
-    throw new IpgateError('ERR_USAGE', `ipgate sources ${sub}: give either --config FILE (offline) or --server URL --token-file F, not both`);
-  }
-  const config = await loadSourcesConfig(values.config);
-  return sub === 'show' ? show(config, values.all === true, json) : syncOnce(config, json);
+  offlineConflict('sources show', parsed);
+  return show(await loadSourcesConfig(values.config), values.all === true, output);
+}
+
+async function runSync(argv: string[]): Promise<number> {
+  const parsed = parseCommand(SYNC, argv);
+  if (parsed === undefined) return 0;
+  const { values, output } = parsed;
+  if (values.config === undefined) return syncServer(resolveTarget(values.server, values['token-file'], values.timeout ?? '300'), output);
+  offlineConflict('sources sync', parsed);
+  return syncOnce(await loadSourcesConfig(values.config), output);
 }

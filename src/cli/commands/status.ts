@@ -1,33 +1,31 @@
 /**
- * `ipgate status --server URL --token-file F [-o text|json|yaml]`: the fleet through any one instance
+ * `ipgate status --server URL --token-file F [-o table|json|yaml]`: the fleet through any one instance
  * (`GET /v1/status`): each instance's id, addresses, enforced revision, store health and last seen, with stale
  * instances flagged. Exit 0 when none is stale, 1 when one is, 2 on error.
  */
-import { parseCommandArgs } from '../args.js';
+import { parseCommand, type CommandDef } from '../args.js';
 import { adminRequest, resolveTarget, unexpectedAnswer } from '../client.js';
-import { formatOf, writeFormatted } from '../output.js';
+import { ERROR_EXITS, SERVER_OPTIONS, TABLE_OUTPUT } from '../common-options.js';
+import { printResult } from '../output.js';
 
-const HELP = `Usage: ipgate status --server URL --token-file F [-o text|json|yaml]
-
-Shows every instance sharing the store (etcd: all instances of the fleet; a file store: the one instance),
-as the instance at --server sees them: id, listeners, admin address, the profile revision it enforces,
-whether its store is reachable, and when it last reported. An instance enforcing an older revision than
-the newest for more than 5 s, or not seen for 6 s, is flagged STALE.
-Exit status: 0 no instance is stale, 1 one is, 2 error.
-
-Options:
-  --server URL         the admin API of any instance (or IPGATE_SERVER)
-  --token-file F       file holding the admin bearer token (or IPGATE_TOKEN_FILE)
-  -o, --output FORMAT  text (default), json or yaml
-  --timeout SECONDS    give up after this long (default 10)
-`;
-
-const OPTIONS = {
-  server: { type: 'string' },
-  'token-file': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  timeout: { type: 'string' },
-} as const;
+export const COMMAND: CommandDef<typeof SERVER_OPTIONS> = {
+  name: 'status',
+  summary: 'show every instance of a fleet through any one of them',
+  usage: ['--server URL --token-file FILE [-o table|json|yaml]'],
+  description: `Shows every instance sharing the store (etcd: all instances of the fleet enforcing the same profile;
+a file store: the one instance), as the instance at --server sees them (GET /v1/status): id, listeners,
+admin address, the profile revision it enforces, whether its store is reachable, and when it last
+reported. An instance enforcing an older revision than the newest for more than 5 s, or not seen for 6 s,
+is flagged STALE.`,
+  options: SERVER_OPTIONS,
+  output: TABLE_OUTPUT,
+  examples: [
+    'ipgate status --server http://127.0.0.1:9090 --token-file admin.token',
+    'IPGATE_SERVER=http://127.0.0.1:9090 IPGATE_TOKEN_FILE=admin.token ipgate status -o json',
+  ],
+  exitCodes: [[0, 'no instance is stale'], [1, 'an instance is stale'], ...ERROR_EXITS],
+  maxPositionals: 0,
+};
 
 interface InstanceRow {
   readonly id: string;
@@ -82,13 +80,13 @@ export function formatStatus(body: StatusBody): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs({ name: 'status', help: HELP, options: OPTIONS, maxPositionals: 0 }, argv);
+  const parsed = parseCommand(COMMAND, argv);
   if (parsed === undefined) return 0;
-  const format = formatOf(parsed.values.output);
-  const target = resolveTarget(parsed.values.server, parsed.values['token-file'], parsed.values.timeout);
+  const { values } = parsed;
+  const target = resolveTarget(values.server, values['token-file'], values.timeout);
   const res = await adminRequest(target, 'GET', '/v1/status');
-  if (!isStatusBody(res.body)) throw unexpectedAnswer('GET /v1/status', target.baseUrl);
-  if (format === 'text') process.stdout.write(formatStatus(res.body));
-  else writeFormatted(res.body, format);
-  return res.body.stale > 0 ? 1 : 0;
+  const body = res.body;
+  if (!isStatusBody(body)) throw unexpectedAnswer('GET /v1/status', target.baseUrl);
+  printResult(parsed.output, body, { table: () => formatStatus(body) });
+  return body.stale > 0 ? 1 : 0;
 }

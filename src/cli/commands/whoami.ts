@@ -2,22 +2,27 @@
  * `ipgate whoami --server URL --token-file F`: the caller's address as the gateway sees it, and whether
  * that address may connect. Exit 0 when allowed, 1 when refused, 2 on error.
  */
-import { parseCommandArgs } from '../args.js';
-import { runVerdictCommand, VERDICT_OPTIONS, VERDICT_OPTIONS_HELP, type VerdictSpec } from '../verdict-command.js';
+import { parseCommand, type CommandDef } from '../args.js';
+import { runVerdictCommand, VERDICT_EXITS, VERDICT_OPTIONS, VERDICT_OUTPUT } from '../verdict-command.js';
 
-const SPEC: VerdictSpec = {
+export const COMMAND: CommandDef<typeof VERDICT_OPTIONS> = {
   name: 'whoami',
-  help: `Usage: ipgate whoami --server URL --token-file F [--output json]
-
-Asks a running gateway which address it sees for you and whether that address may connect.
-Exit status: 0 allowed, 1 refused, 2 error.
-${VERDICT_OPTIONS_HELP}`,
+  summary: 'ask a running gateway how it sees you',
+  usage: ['--server URL --token-file FILE [-o table|json|yaml]'],
+  description: `Asks a running gateway which address it sees for you (the admin API's view of the caller) and
+whether that address may connect, with the reason and the entry that matched.`,
   options: VERDICT_OPTIONS,
+  output: VERDICT_OUTPUT,
+  examples: [
+    'ipgate whoami --server http://127.0.0.1:9090 --token-file admin.token',
+    'IPGATE_SERVER=http://127.0.0.1:9090 IPGATE_TOKEN_FILE=admin.token ipgate whoami -o json',
+  ],
+  exitCodes: VERDICT_EXITS,
   maxPositionals: 0,
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(SPEC, argv);
+  const parsed = parseCommand(COMMAND, argv);
   if (parsed === undefined) return 0;
-  return runVerdictCommand(parsed.values, '/v1/whoami');
+  return runVerdictCommand(parsed.values, parsed.output, '/v1/whoami');
 }
