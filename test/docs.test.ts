@@ -1,7 +1,9 @@
 /**
  * The docs stay true: every config example in README.md and docs/ parses (a fragment, such as a `dataplane:`
  * section alone, is checked inside a minimal config), every topology example parses, every config key is in
- * docs/config.md, every page stays reachable from the README, and every relative link points at a file.
+ * docs/config.md, every page stays reachable from the README, and every relative link points at a file. Every
+ * `ipgate ...` command line of the pages (code blocks and inline code) and of deploy/ is checked against the
+ * CLI's option tables; the deployment guides' shell examples parse.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,7 +14,8 @@ import { parse } from 'yaml';
 import { KNOWN_KEYS } from '../src/config/schema.js';
 import { validateConfig } from '../src/config/validate.js';
 import { parseTopology } from '../src/planner/parse-topology.js';
-import { ROOT, runIpgate } from './helpers/ipgate.js';
+import { commandProblems, GROUPS, shellInvocations, TABLES, topLevelCommands } from './helpers/cli-lines.js';
+import { ROOT } from './helpers/ipgate.js';
 import { parseManifests, validateManifest } from './helpers/kubernetes.js';
 
 const DOCS = join(ROOT, 'docs');
@@ -101,22 +104,8 @@ test('every Kubernetes manifest in the docs is valid against the Kubernetes API 
   for (const m of manifests) for (const doc of parseManifests(m.text, m.where)) await validateManifest(doc, m.where);
 });
 
-/** The commands of the deployment guides: each shell block parses, each `ipgate` command and flag exists. */
+/** The shell examples of the deployment guides are meant to be run as they stand: each must parse. */
 const DEPLOY = pages.filter((p) => p.includes('/docs/deploy/'));
-
-/** The `ipgate ...` invocations of a shell block (continuation lines joined), as words. */
-function ipgateCommands(text: string): string[][] {
-  const out: string[][] = [];
-  for (const line of text.replace(/\\\n/g, ' ').split('\n')) {
-    const code = line.replace(/(^|\s)#.*$/, '');
-    for (const part of code.split(/&&|\|\||;|\|/)) {
-      const words = part.trim().split(/\s+/);
-      while (/^[A-Z_]+=/.test(words[0] ?? '')) words.shift();
-      if (words[0] === 'ipgate') out.push(words.slice(1));
-    }
-  }
-  return out;
-}
 
 test('every shell example of the deployment guides parses (bash -n)', () => {
   let checked = 0;
@@ -129,27 +118,89 @@ test('every shell example of the deployment guides parses (bash -n)', () => {
   assert.ok(checked >= 10, `found the shell examples (${checked})`);
 });
 
-test('every ipgate command of the deployment guides exists and takes the flags it is given', async () => {
-  const helps = new Map<string, string>();
+/** Inline code that is an ipgate command line (`ipgate serve --check`), outside the code blocks. */
+function inlineCommands(file: string): { line: number; text: string }[] {
+  const out: { line: number; text: string }[] = [];
+  let inBlock = false;
+  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+    if (/^```/.test(line)) inBlock = !inBlock;
+    if (inBlock) return;
+    // A span may wrap onto the next line; markdown tables escape | as \|.
+    for (const m of line.matchAll(/`(ipgate [^`]*)`/g)) out.push({ line: i + 1, text: (m[1] ?? '').replace(/\\\|/g, '|') });
+  });
+  return out;
+}
+
+test('every ipgate command line in the README and docs/ names a command, options and output forms it has', (t) => {
+  assert.deepEqual(topLevelCommands().filter((c) => !TABLES.has(c) && !GROUPS.has(c)), [], 'every command has a table here');
+  for (const [name, group] of GROUPS) for (const c of group.commands) assert.ok(TABLES.has(`${name} ${c.name}`), `a table for ipgate ${name} ${c.name}`);
+  const problems: string[] = [];
   let checked = 0;
-  for (const page of DEPLOY) {
-    for (const block of blocks(page).filter((b) => b.lang === 'sh')) {
-      for (const words of ipgateCommands(block.text)) {
-        const where = `${page.slice(ROOT.length + 1)}:${block.line}: ipgate ${words.join(' ')}`;
-        const command = words[0] === 'ranges' || words[0] === 'sources' ? words.slice(0, 2) : words.slice(0, 1);
-        const key = command.join(' ');
-        if (!helps.has(key)) {
-          const r = await runIpgate([...command, '--help']);
-          assert.equal(r.code, 0, `${where}: 'ipgate ${key} --help' failed: ${r.stderr}`);
-          helps.set(key, r.stdout);
-        }
-        const help = helps.get(key) ?? '';
-        for (const flag of words.filter((w) => /^--?[a-z]/.test(w)).map((w) => w.replace(/=.*$/, ''))) {
-          assert.ok(new RegExp(`(^|[\\s,])${flag}([\\s,=]|$)`, 'm').test(help), `${where}: 'ipgate ${key}' has no option ${flag}`);
-        }
+  for (const page of pages) {
+    const file = page.slice(ROOT.length + 1);
+    for (const block of blocks(page)) {
+      const shell = block.lang === 'sh' || block.lang === 'bash';
+      if (!shell && block.lang !== 'console' && block.lang !== 'text') continue;
+      for (const args of shellInvocations(block.text, shell ? 'shell' : block.lang === 'console' ? 'console' : 'text')) {
+        problems.push(...commandProblems(args).map((p) => `${file}:${block.line}: ipgate ${args.join(' ')}: ${p}`));
+        checked++;
+      }
+    }
+    for (const span of inlineCommands(page)) {
+      for (const args of shellInvocations(span.text)) {
+        problems.push(...commandProblems(args, { prose: true }).map((p) => `${file}:${span.line}: \`${span.text}\`: ${p}`));
         checked++;
       }
     }
   }
-  assert.ok(checked >= 8, `found the ipgate commands (${checked})`);
+  assert.deepEqual(problems, []);
+  assert.ok(checked >= 100, `found the command lines (${checked})`);
+  t.diagnostic(`${checked} command lines checked`);
+});
+
+test('the ipgate command lines of deploy/ (systemd units, Kubernetes manifests) and the Dockerfile are right too', () => {
+  const problems: string[] = [];
+  let checked = 0;
+  const take = (where: string, args: readonly string[]): void => {
+    problems.push(...commandProblems(args).map((p) => `${where}: ipgate ${args.join(' ')}: ${p}`));
+    checked++;
+  };
+  for (const unit of readdirSync(join(ROOT, 'deploy/systemd'))) {
+    for (const m of readFileSync(join(ROOT, 'deploy/systemd', unit), 'utf8').matchAll(/^Exec[A-Za-z]*=[-@:+!]*(.*)$/gm)) {
+      for (const args of shellInvocations(m[1] ?? '')) take(`deploy/systemd/${unit}`, args);
+    }
+  }
+  for (const file of readdirSync(join(ROOT, 'deploy/kubernetes'))) {
+    for (const doc of parseManifests(readFileSync(join(ROOT, 'deploy/kubernetes', file), 'utf8'), file)) {
+      const spec = (doc.kind === 'Pod' ? doc['spec'] : (doc['spec'] as { template?: { spec?: unknown } } | undefined)?.template?.spec) as { containers?: { image?: string; args?: string[] }[] } | undefined;
+      for (const c of spec?.containers ?? []) if (c.image?.includes('ipgate') === true && c.args !== undefined) take(`deploy/kubernetes/${file}`, c.args);
+    }
+  }
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  assert.ok(cmd !== undefined, 'the Dockerfile has a CMD');
+  take('Dockerfile CMD', JSON.parse(cmd) as string[]);
+  assert.deepEqual(problems, []);
+  assert.ok(checked >= 5, `found the command lines (${checked})`);
+});
+
+test('the command-line check finds what is wrong', () => {
+  const wrong: [string, RegExp][] = [
+    ['ipgate stauts', /no command "stauts"/],
+    ['ipgate serve --chek --config x.yaml', /no option --chek/],
+    ['ipgate ranges shw', /no subcommand "shw"/],
+    ['ipgate sources --config x.yaml', /takes a subcommand/],
+    ['ipgate status -o text', /no output form "text"/],
+    ['ipgate plan t.yaml --output text|json|svg', /no output form "svg"/],
+    ['ipgate serve --config', /--config needs a value/],
+    ['ipgate serve --check=yes --config x.yaml', /--check takes no value/],
+    ['ipgate whoami 10.0.0.1', /at most 0 argument/],
+    ['IPGATE_SERVER=x ipgate version --json', /no option --json/],
+  ];
+  for (const [line, expected] of wrong) {
+    const problems = shellInvocations(line).flatMap((args) => commandProblems(args));
+    assert.ok(problems.some((p) => expected.test(p)), `${line}: ${problems.join('; ') || 'no problem found'}`);
+  }
+  for (const line of ['ipgate status -o table', 'ipgate ranges show|set ... --profile NAME', 'ipgate plan TOPOLOGY [--output text|json|dot]', 'sudo ipgate serve --check --config /etc/ipgate/ipgate.yaml', 'ipgate --version']) {
+    assert.deepEqual(shellInvocations(line).flatMap((args) => commandProblems(args, { prose: true })), [], line);
+  }
 });

@@ -3,15 +3,17 @@
  * under `<prefix>instances/`; any instance shows all three with the revision they enforce (an instance of
  * another named profile in the same etcd is not one of them); an instance that
  * cannot follow a change (its process stopped) is flagged stale after a few seconds and recovers once it runs
- * again; an instance that stops drops out of the view; with a file store the one instance is shown.
+ * again; an instance that stops drops out of the view; with a file store the one instance is shown; an
+ * instance that cannot reach etcd shows itself, its store down, with a note. The answer has exactly the fields
+ * docs/admin-api.md documents.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { adminRequest } from './helpers/clients.js';
 import { startEtcd, startFleet, type Fleet, type RunningEtcd } from './helpers/etcd.js';
-import { runIpgate } from './helpers/ipgate.js';
+import { ROOT, runIpgate } from './helpers/ipgate.js';
 import { gatewayFixture } from './helpers/setup.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -34,6 +36,7 @@ interface Status {
   revision: string;
   instances: Row[];
   stale: number;
+  problem: string | null;
 }
 
 before(async () => {
@@ -61,8 +64,9 @@ function flags(): string[] {
 }
 
 test('every instance publishes a lease-bound record; any instance shows all three, none stale', async () => {
-  const records = await etcd.client().getAll().prefix(`${PREFIX}instances/`).exec();
   await waitFor(async () => (await etcd.client().getAll().prefix(`${PREFIX}instances/`).keys()).length === 4, 5000, 'four records');
+  const records = await etcd.client().getAll().prefix(`${PREFIX}instances/`).exec();
+  assert.equal(records.kvs.length, 4);
   for (const kv of records.kvs) assert.notEqual(String(kv.lease), '0', `${kv.key.toString()} is bound to a lease`);
   // Each record says the store is up once the instance's watch is connected.
   await waitFor(async () => (await status(fleet.instances[0]?.adminUrl() ?? '')).instances.filter((r) => r.store.up).length === 3, 5000, 'every store up');
@@ -139,5 +143,48 @@ test('with a file store the one instance is the fleet', async () => {
     assert.deepEqual(s.instances[0]?.listeners, [`127.0.0.1:${fx.port()}`]);
   } finally {
     await fx.close();
+  }
+});
+
+/** The keys of an object and of the objects in it (the first element stands for an array), as paths. */
+function shape(value: unknown, at = ''): string[] {
+  if (Array.isArray(value)) return shape(value[0], `${at}[]`);
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([k, v]) => [`${at}.${k}`, ...shape(v, `${at}.${k}`)]).sort();
+}
+
+test('GET /v1/status answers with exactly the fields docs/admin-api.md documents', async () => {
+  const doc = await readFile(join(ROOT, 'docs/admin-api.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## Fleet status'));
+  const example = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+  assert.ok(example !== undefined, 'the section has a JSON example');
+  const real = await status(fleet.instances[0]?.adminUrl() ?? '');
+  assert.deepEqual(shape(real), shape(JSON.parse(example)));
+  // Every field is in the table too.
+  for (const path of shape(real)) {
+    const field = path.replace(/^\./, '').replace(/\[\]/g, '[]');
+    if (field.startsWith('instances[].store.')) continue;
+    assert.ok(section.includes(`| \`${field}\` |`), `docs/admin-api.md's table names ${field}`);
+  }
+});
+
+test('an instance that cannot reach etcd shows itself alone, its store down, and says why', async () => {
+  const a = fleet.instances[0];
+  assert.ok(a !== undefined);
+  await etcd.kill();
+  try {
+    const s = await waitFor(async () => {
+      const r = await status(a.adminUrl());
+      return r.problem !== null && r.instances[0]?.store.up === false ? r : undefined;
+    }, 20_000, 'the answering instance to see etcd down');
+    assert.equal(s.instances.length, 1);
+    assert.equal(s.instances[0]?.self, true);
+    assert.match(s.problem ?? '', /cannot be read from the store/);
+    const cli = await runIpgate(['status', ...flags()]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, / DOWN /);
+    assert.match(cli.stdout, /^note: the instance records cannot be read/m);
+  } finally {
+    await etcd.restart();
   }
 });
