@@ -3,12 +3,14 @@
  * section alone, is checked inside a minimal config), every topology example parses, every config key is in
  * docs/config.md, every page stays reachable from the README, and every relative link points at a file. Every
  * `ipgate ...` command line of the pages (code blocks and inline code) and of deploy/ is checked against the
- * CLI's option tables; the deployment guides' shell examples parse.
+ * CLI's option tables; the deployment guides' shell examples parse; the guide's cut-over edits a kubeadm
+ * kube-apiserver manifest (test/fixtures/kubeadm) exactly as it says, and its HAProxy config passes haproxy -c.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { KNOWN_KEYS } from '../src/config/schema.js';
@@ -202,5 +204,60 @@ test('the command-line check finds what is wrong', () => {
   }
   for (const line of ['ipgate status -o table', 'ipgate ranges show|set ... --profile NAME', 'ipgate plan TOPOLOGY [--output text|json|dot]', 'sudo ipgate serve --check --config /etc/ipgate/ipgate.yaml', 'ipgate --version']) {
     assert.deepEqual(shellInvocations(line).flatMap((args) => commandProblems(args, { prose: true })), [], line);
+  }
+});
+
+/** A code block of a page, found by a piece of its text. */
+function blockWith(page: string, piece: string): Block {
+  const found = blocks(join(DOCS, page)).find((b) => b.text.includes(piece));
+  assert.ok(found !== undefined, `docs/${page} has a block with ${piece}`);
+  return found;
+}
+
+test("the guide's cut-over edits a kubeadm kube-apiserver manifest as it says: bind address added, probes on 127.0.0.1, nothing else", async () => {
+  const block = blockWith('deploy/kube-apiserver.md', 'kube-apiserver.ipgate.yaml');
+  const sed = block.text.replace(/\\\n/g, ' ').split('\n').find((l) => l.startsWith('sed '));
+  assert.ok(sed !== undefined, 'the cut-over has the sed command');
+  const dir = mkdtempSync(join(tmpdir(), 'ipgate-cutover-'));
+  try {
+    const fixture = join(ROOT, 'test/fixtures/kubeadm/kube-apiserver.yaml');
+    const out = join(dir, 'kube-apiserver.ipgate.yaml');
+    const command = sed.replace('/root/ipgate-backup/kube-apiserver.yaml', fixture).replace('/root/ipgate-backup/kube-apiserver.ipgate.yaml', out);
+    assert.notEqual(command, sed, 'the paths were substituted');
+    execFileSync('bash', ['-c', command]);
+    const before = parse(readFileSync(fixture, 'utf8')) as { spec: { containers: Record<string, unknown>[] } };
+    const after = parse(readFileSync(out, 'utf8')) as typeof before;
+    const [was, is] = [before.spec.containers[0], after.spec.containers[0]];
+    assert.ok(was !== undefined && is !== undefined);
+    const args = is['command'] as string[];
+    assert.equal(args.filter((a) => a.startsWith('--bind-address')).length, 1);
+    assert.equal(args[args.indexOf('--secure-port=6443') + 1], '--bind-address=127.0.0.1');
+    assert.ok(args.includes('--advertise-address=10.0.0.11'), 'the advertise address stays');
+    for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+      assert.equal((is[probe] as { httpGet: { host: string } }).httpGet.host, '127.0.0.1', probe);
+    }
+    // Nothing else changed.
+    const expected = structuredClone(was);
+    (expected['command'] as string[]).splice(args.indexOf('--bind-address=127.0.0.1'), 0, '--bind-address=127.0.0.1');
+    for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) (expected[probe] as { httpGet: { host: string } }).httpGet.host = '127.0.0.1';
+    assert.deepEqual(after, { ...before, spec: { ...before.spec, containers: [expected] } });
+    for (const doc of parseManifests(readFileSync(out, 'utf8'), 'the edited kube-apiserver.yaml')) await validateManifest(doc, 'the edited kube-apiserver.yaml');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the guide's HAProxy config for the fleet passes haproxy -c", () => {
+  const block = blockWith('deploy/kube-apiserver.md', 'frontend kube-apiserver');
+  const dir = mkdtempSync(join(tmpdir(), 'ipgate-haproxy-doc-'));
+  try {
+    // The guide shows the sections it changes; HAProxy's own global and defaults come from the package.
+    const file = join(dir, 'haproxy.cfg');
+    writeFileSync(file, `global\n  log stdout format raw local0\ndefaults\n  log global\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n${block.text}\n`);
+    const result = spawnSync('haproxy', ['-c', '-f', file], { encoding: 'utf8' });
+    assert.equal(result.status, 0, `haproxy -c: ${result.stdout}${result.stderr}`);
+    assert.doesNotMatch(`${result.stdout}${result.stderr}`, /\[WARNING\]|\[ALERT\]/, 'haproxy -c has nothing to say');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
