@@ -11,12 +11,16 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 COPY bin bin
 COPY src src
-# Only the product is compiled (tests and benchmarks stay out), then the dev dependencies are dropped.
+COPY ui ui
+COPY scripts/build-ui.ts scripts/build-ui.ts
+# Only the product is compiled (tests and benchmarks stay out) and the dashboard bundled (dist/ui), then the
+# dev dependencies are dropped.
 RUN npx tsc -p tsconfig.build.json \
+ && node dist/scripts/build-ui.js \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
  && mkdir -p /out/opt/ipgate /out/usr/local/bin /out/var/lib/ipgate /out/etc/ipgate \
  && cp -R package.json bin node_modules /out/opt/ipgate/ \
- && mkdir -p /out/opt/ipgate/dist && cp -R dist/src /out/opt/ipgate/dist/src \
+ && mkdir -p /out/opt/ipgate/dist && cp -R dist/src dist/ui /out/opt/ipgate/dist/ \
  && ln -s /opt/ipgate/bin/ipgate.js /out/usr/local/bin/ipgate
 
 FROM ${BASE}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything ipgate, its tests and its benchmarks need on a fresh Debian machine with Node >= 20:
-# the Debian packages the tests and benchmarks start for real (systemd for systemd-analyze, podman and runc
-# for the container image test), the npm dependencies, and the build.
+# the Debian packages the tests and benchmarks start for real (chromium for the dashboard's browser tests,
+# systemd for systemd-analyze, podman and runc for the container image test), the npm dependencies, and the
+# build.
 # Idempotent and quiet: only what is missing is installed; services installed by these packages (nginx,
 # haproxy, etcd) are never left running or enabled, since the tests start their own instances.
 set -euo pipefail
@@ -26,6 +27,13 @@ declare -A NEED=(
   [systemd]='command -v systemd-analyze'
   [podman]='command -v podman'
   [runc]='command -v runc'
+  [chromium]='command -v chromium'
+  [nftables]='command -v nft'
+  [conntrack]='command -v conntrack'
+  [ipset]='command -v ipset'
+  [iptables]='command -v iptables'
+  [iproute2]='command -v ip && command -v ss'
+  [tcpdump]='command -v tcpdump'
 )
 # Packages that ship a service the package manager would otherwise start (and enable).
 SERVICES=(nginx haproxy etcd podman.socket)

@@ -10,11 +10,11 @@ import { runIpgate } from './helpers/ipgate.js';
 
 const EXPECTED = [
   '', 'ranges', 'ranges validate', 'ranges show', 'ranges set', 'ranges add', 'ranges remove', 'ranges disable',
-  'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'export', 'sources', 'sources show', 'sources sync', 'plan',
+  'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'export', 'sources', 'sources show', 'sources sync', 'nft', 'nft remove', 'plan',
   'status', 'version',
 ];
 /** Pages of commands that run something rather than print a result. */
-const NO_OUTPUT = new Set(['', 'ranges', 'sources', 'serve']);
+const NO_OUTPUT = new Set(['', 'ranges', 'sources', 'nft', 'serve']);
 
 async function help(path: string, flag: '-h' | '--help'): Promise<string> {
   const r = await runIpgate([...(path === '' ? [] : path.split(' ')), flag]);
@@ -140,6 +140,9 @@ test('every error starts with "ipgate: " once, usage errors included', async () 
     ['sources'],
     ['sources', 'frob'],
     ['sources', 'show', '--all', '--server', 'http://127.0.0.1:9'],
+    ['nft'],
+    ['nft', 'frob'],
+    ['nft', 'remove', '--binary', '/nonexistent/nft'],
     ['serve', '--check'],
     ['serve', '--check', '--listen', '127.0.0.1:0', '--config', 'x.yaml'],
     ['status', '-o', 'xml', '--server', 'http://127.0.0.1:9'],

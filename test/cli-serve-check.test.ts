@@ -4,7 +4,7 @@
  * good config exits 0 with one summary line, without binding its ports (they are taken while it runs) or
  * dialing the upstream (a listener there counts connections); the store is checked (etcd reachable, its
  * key valid, seeded or missing; a store file that does not validate); the etcd TLS files are read; in
- * HAProxy managed mode the rendered config goes through a real `haproxy -c`.
+ * HAProxy managed mode the rendered config goes through a real `haproxy -c`; with nftables, nft must run.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -152,6 +152,16 @@ test('HAProxy managed: the rendered config passes haproxy -c, and what HAProxy r
   const missing = await check('haproxy-missing', { ...base, upstream: '127.0.0.1:6444', dataplane: { ...base.dataplane, binary: '/nonexistent/haproxy' } });
   assert.equal(missing.code, 2);
   assert.match(missing.lines.join('\n'), /\(ERR_HAPROXY_NOT_FOUND\)$/m);
+});
+
+test('nftables: nft must run (a missing binary is ERR_NFT_UNAVAILABLE); no upstream is needed', async () => {
+  const base = { listeners: [{ name: 'public', address: '127.0.0.1:6443' }], profile: { authorizedIpRanges: ['203.0.113.0/24'] } };
+  const good = await check('nft-good', { ...base, dataplane: { type: 'nftables' } });
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stdout, /-> kernel rules, no proxy; .*; nftables \(nftables v[\d.]+.*; the rules are checked by the kernel when applied\)$/m);
+  const missing = await check('nft-missing', { ...base, dataplane: { type: 'nftables', binary: '/nonexistent/nft' } });
+  assert.equal(missing.code, 2);
+  assert.match(missing.lines.join('\n'), /^ipgate: dataplane\.binary: Cannot use nft \("\/nonexistent\/nft"\).* \(ERR_NFT_UNAVAILABLE\)$/m);
 });
 
 test('--check needs --config', async () => {

@@ -3,7 +3,7 @@
  * on a base image made on this machine, runs `ipgate serve` in it with the host network on a read-only root
  * filesystem as uid 65532, with the config mounted read-only at /etc/ipgate and state in /var/lib/ipgate,
  * and curl from 127.0.0.N addresses shows the profile enforced; a change through the admin API lands in the
- * state volume; SIGHUP reloads; `podman stop` (SIGTERM) ends it with exit 0.
+ * state volume; the dashboard is served at /ui/; SIGHUP reloads; `podman stop` (SIGTERM) ends it with exit 0.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -94,6 +94,12 @@ test('the image builds from the Dockerfile, runs ipgate serve read-only as a non
 
   assert.equal((await curlFrom('127.0.0.2', port, { cacert: upstream.cert })).code, 0, 'an authorized source reaches the upstream');
   assert.notEqual((await curlFrom('127.0.0.3', port, { cacert: upstream.cert })).code, 0, 'another source is refused');
+
+  // The dashboard is in the image: /ui/ on the admin listener serves its page and bundle.
+  const page = await adminRequest(admin, 'GET', '/ui/');
+  assert.equal(page.status, 200, page.text);
+  assert.match(page.text, /<script[^>]+src="[^"]*app\.js"/);
+  assert.equal((await adminRequest(admin, 'GET', '/ui/app.js')).status, 200);
 
   // A change through the admin API is written to the state volume (the only writable place).
   const patch = await adminRequest(admin, 'PATCH', '/v1/profile', { token, body: { add: ['127.0.0.3/32'] } });

@@ -40,8 +40,11 @@ test('npm pack from a clean clone makes a package that installs with npm install
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   assert.ok(info !== undefined);
   const files = info.files.map((f) => f.path);
-  for (const f of ['bin/ipgate.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'package.json', 'deploy/systemd/ipgate.service']) assert.ok(files.includes(f), `the package holds ${f}`);
+  for (const f of ['bin/ipgate.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/ui/index.html', 'dist/ui/app.js', 'package.json', 'deploy/systemd/ipgate.service']) {
+    assert.ok(files.includes(f), `the package holds ${f}`);
+  }
   assert.ok(!files.some((f) => f.startsWith('dist/test/') || f.startsWith('test/') || f.startsWith('src/')), 'no tests and no TypeScript sources in the package');
+  assert.ok(!files.some((f) => f.startsWith('dist/scripts/') || f.endsWith('.map')), 'no build scripts and no source maps in the package');
 
   const prefix = join(tmp.dir, 'prefix');
   const installed = await run('npm', ['install', '--global', '--prefix', prefix, '--loglevel=error', join(tmp.dir, info.filename)], tmp.dir, npmEnv);

@@ -19,12 +19,14 @@ import { ApiError } from './api-error.js';
 import { bearerMatches } from './auth.js';
 import { parsePatchBody, parseProfileBody } from './body.js';
 import { checkLockout } from './lockout.js';
+import { EXPORT_PARAMS, exportAnswer } from './export-api.js';
 import { enforcedName, listProfiles, namedPath, otherProfile } from './named-profiles.js';
 import { applyPatch } from './patch.js';
 import { checkQuery, flag } from './query.js';
 import { errorResponse, json, type AdminResponse } from './response.js';
 import { isSourceReference, NO_SOURCES, sourcesRoute, type AdminSources } from './sources-api.js';
 import { storeErrorResponse } from './store-error.js';
+import { uiResponse, type UiAssets } from './ui-assets.js';
 import { WriteQueue } from './write-queue.js';
 import { retryLostRaces } from './write-retry.js';
 
@@ -58,6 +60,8 @@ export interface AdminDeps {
   readonly profiles?: ProfileCache;
   /** The fleet view: every instance sharing the store, stale ones flagged (`GET /v1/status`). */
   readonly status?: () => Promise<FleetStatus>;
+  /** The dashboard's files, served under `/ui/` (absent: no dashboard). */
+  readonly ui?: UiAssets;
 }
 
 /** The query parameters of profile writes (PUT/PATCH). */
@@ -126,6 +130,10 @@ export class AdminApi {
       const m = await this.deps.metrics();
       return { status: 200, headers: { 'content-type': m.contentType }, body: m.text };
     }
+    if ((path === '/ui' || path.startsWith('/ui/')) && this.deps.ui !== undefined) {
+      if (method !== 'GET' && method !== 'HEAD') throw new ApiError('ERR_METHOD', `${method} is not supported on ${path} (use GET, HEAD)`);
+      return uiResponse(this.deps.ui, path);
+    }
     if (!path.startsWith('/v1/')) throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
     const refused = this.unauthorized(path, request.authorization);
     if (refused !== undefined) throw refused;
@@ -167,6 +175,9 @@ export class AdminApi {
         allow(['GET']);
         if (this.deps.status === undefined) throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
         return json(200, await this.deps.status());
+      case '/v1/export':
+        allow(['GET'], () => EXPORT_PARAMS);
+        return json(200, exportAnswer(this.deps.store.get().profile, request.query, this.deps.sources));
       case '/v1/sources':
         allow(['GET']);
         return json(200, await sourcesRoute(path, method, this.deps.sources));

@@ -17,6 +17,7 @@ export const SUBJECTS = {
   admin: 'Admin API',
   gateway: 'Gateway',
   haproxy: 'HAProxy data plane',
+  nftables: 'nftables data plane',
   sources: 'Range sources',
   planner: 'Access planner (ipgate plan)',
   cli: 'Command line',
@@ -159,6 +160,11 @@ const TABLE = {
   ERR_HAPROXY_SWAP: { subject: 'haproxy', meaning: 'Swapping HAProxy\'s map failed for a reason without its own code; HAProxy keeps its last list.', http: 502, exit: 2 },
   ERR_HAPROXY_NOT_APPLIED: { subject: 'haproxy', meaning: 'The change is stored but HAProxy does not enforce it yet (it is retried).', http: 502, exit: 2 },
   ERR_DATAPLANE: { subject: 'haproxy', meaning: 'The change is stored but the data plane failed to take it, for a reason without its own code.', http: 502, exit: 2 },
+
+  // The nftables data plane (src/nftables): the kernel enforces, ipgate keeps table inet ipgate.
+  ERR_NFT_UNAVAILABLE: { subject: 'nftables', meaning: 'nft cannot be run (not installed, not at dataplane.binary), may not change the ruleset (not root, no CAP_NET_ADMIN), or the kernel has no nf_tables; the message says which and how to fix it. While running the kernel keeps the last list.', http: 502, exit: 2 },
+  ERR_NFT_REFUSED: { subject: 'nftables', meaning: 'nft refused a change to table inet ipgate (its own message is quoted); nothing changed, the kernel keeps the last list, and the change is retried.', http: 502, exit: 2 },
+  ERR_NFT_DRIFT: { subject: 'nftables', meaning: 'table inet ipgate read back differs from what ipgate wrote (a set or rule changed by hand, the table deleted); logged, counted and repaired by writing the whole table again.', http: 502, exit: 2 },
 
   // Range sources (src/sources).
   ERR_SOURCE_UNKNOWN: { subject: 'sources', meaning: 'A reference names a source that is not configured (or is a service tag without an azure-service-tags source).', http: 400, exit: 2, findingIn: ['sources show'] },

@@ -6,11 +6,12 @@
 import type { Registry } from 'prom-client';
 import { formatEndpoint } from '../config/address.js';
 import type { GatewayConfig } from '../config/types.js';
+import { requireUpstream } from '../config/upstream.js';
 import { IpgateError } from '../errors.js';
 import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
 import type { Logger } from '../runtime/log.js';
 import type { ProfileState } from '../runtime/profile-state.js';
-import { openAuditLog, type AuditLog } from './audit-log.js';
+import { openAuditLog, type AuditLog } from '../runtime/audit-log.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { newListenerCounters, type ListenerCounters } from './counters.js';
 import { GatewayListener } from './listener.js';
@@ -48,7 +49,7 @@ export class NodeDataPlane implements DataPlane {
         plane.counters.set(listenerConfig.name, counters);
         const listener = new GatewayListener({
           config: listenerConfig,
-          upstream: config.upstream,
+          upstream: requireUpstream(config),
           upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
           state,
           counters,

@@ -2,8 +2,8 @@
  * `ipgate serve --check` (as `nginx -t`): everything `ipgate serve --config FILE` would refuse at start,
  * found without starting: the config (every problem at once), the admin token file and the etcd TLS files
  * (read even when the rest of the config is invalid), the store (reachable, holding a valid profile or
- * seeded by the config) and, in HAProxy managed mode, the rendered HAProxy config through `haproxy -c`. It
- * never dials the upstream and never binds a port.
+ * seeded by the config) and, in HAProxy managed mode, the rendered HAProxy config through `haproxy -c` (with
+ * nftables, that nft runs). It never dials the upstream and never binds a port.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { access, constants, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import { allowMapEntries, allowMapText } from '../dataplane/allow-map.js';
 import { checkStateDir } from '../dataplane/haproxy-dataplane.js';
 import { renderHaproxyConfig } from '../dataplane/haproxy-config.js';
 import { checkConfig } from '../dataplane/haproxy-process.js';
+import { NftCli } from '../nftables/nft.js';
 import { CodedError, IpgateError } from '../errors.js';
 import { describeFileError } from '../fs/file-error.js';
 import { readTokenFile } from '../fs/token-file.js';
@@ -165,7 +166,8 @@ async function storeCheck(config: GatewayConfig, check: ProfileCheck | undefined
 /** HAProxy managed mode: its config rendered in a temporary directory and checked with `haproxy -c`. */
 async function haproxyCheck(config: GatewayConfig, profile: Profile | undefined): Promise<CheckProblem[]> {
   const dataplane = config.dataplane;
-  if (dataplane?.mode !== 'managed') return [];
+  const upstream = config.upstream;
+  if (dataplane?.type !== 'haproxy' || dataplane.mode !== 'managed' || upstream === undefined) return [];
   try {
     checkStateDir(dataplane.stateDir);
   } catch (error) {
@@ -185,7 +187,7 @@ async function haproxyCheck(config: GatewayConfig, profile: Profile | undefined)
       file,
       renderHaproxyConfig({
         listeners: config.listeners,
-        upstream: config.upstream,
+        upstream,
         upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
         socketPath: join(dataplane.stateDir, 'haproxy.sock'),
         mapFile,
@@ -199,6 +201,19 @@ async function haproxyCheck(config: GatewayConfig, profile: Profile | undefined)
     return [problemOf('dataplane', error)];
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** nftables: the nft program runs (`nft --version` needs no privilege; the rules are the kernel's to judge). */
+async function nftCheck(config: GatewayConfig): Promise<{ problems: CheckProblem[]; version: string }> {
+  const dataplane = config.dataplane;
+  if (dataplane?.type !== 'nftables') return { problems: [], version: '' };
+  try {
+    const result = await new NftCli(dataplane.binary).run(['--version']);
+    if (result.code !== 0) return { problems: [problemOf('dataplane.binary', new NftCli(dataplane.binary).failure(result, 'could not run'))], version: '' };
+    return { problems: [], version: result.stdout.trim() };
+  } catch (error) {
+    return { problems: [problemOf('dataplane.binary', error)], version: '' };
   }
 }
 
@@ -236,8 +251,13 @@ export async function checkServeConfig(file: string, options: CheckOptions = {})
   const store = await storeCheck(config, check, options);
   problems.push(...store.problems);
   problems.push(...(await haproxyCheck(config, store.profile)));
+  const nft = await nftCheck(config);
+  problems.push(...nft.problems);
   const listeners = config.listeners.map((l) => `${l.name} ${l.address.text}${l.enforce ? '' : ' (not enforced)'}`).join(', ');
-  const plane = config.dataplane === undefined ? '' : `; HAProxy ${config.dataplane.mode}${config.dataplane.mode === 'managed' ? ' (haproxy -c passed)' : ''}`;
-  const summary = `config ${file} is valid: listeners ${listeners} -> upstream ${config.upstream.text}; admin API ${config.admin === undefined ? 'off' : config.admin.address.text}; store ${store.text}${plane}`;
+  const dataplane = config.dataplane;
+  const plane =
+    dataplane === undefined ? '' : dataplane.type === 'nftables' ? `; nftables (${nft.version}; the rules are checked by the kernel when applied)` : `; HAProxy ${dataplane.mode}${dataplane.mode === 'managed' ? ' (haproxy -c passed)' : ''}`;
+  const target = config.upstream === undefined ? 'kernel rules, no proxy' : `upstream ${config.upstream.text}`;
+  const summary = `config ${file} is valid: listeners ${listeners} -> ${target}; admin API ${config.admin === undefined ? 'off' : config.admin.address.text}; store ${store.text}${plane}`;
   return { problems, warnings, summary };
 }

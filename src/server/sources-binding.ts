@@ -181,6 +181,7 @@ export class SourcesBinding {
     return {
       reference: this.reference,
       compile: (profile) => this.compile(profile).compiled,
+      expand: (profile) => expandProfile(profile, this.sync.catalogues(), { unavailable: this.sync.unavailable() }),
       isReference: (entry) => this.isReference(entry),
       explainFields: (matched) => this.explainFields(matched),
       view: () => this.view(),

@@ -13,6 +13,7 @@ import * as condense from '../../src/cli/commands/condense.js';
 import * as explain from '../../src/cli/commands/explain.js';
 import * as exportCommand from '../../src/cli/commands/export.js';
 import * as merge from '../../src/cli/commands/merge.js';
+import * as nft from '../../src/cli/commands/nft.js';
 import * as plan from '../../src/cli/commands/plan.js';
 import * as ranges from '../../src/cli/commands/ranges.js';
 import * as rangesServer from '../../src/cli/commands/ranges-server.js';
@@ -30,6 +31,7 @@ export const TABLES: ReadonlyMap<string, CommandDef> = new Map<string, CommandDe
   ['explain', explain.COMMAND],
   ['export', exportCommand.COMMAND],
   ['merge', merge.COMMAND],
+  ['nft remove', nft.REMOVE],
   ['plan', plan.COMMAND],
   ['ranges validate', rangesValidate.COMMAND],
   ...Object.values(rangesServer.COMMANDS).map((c): [string, CommandDef] => [c.name, c]),
@@ -42,6 +44,7 @@ export const TABLES: ReadonlyMap<string, CommandDef> = new Map<string, CommandDe
 ]);
 
 export const GROUPS: ReadonlyMap<string, GroupDef> = new Map([
+  ['nft', nft.GROUP],
   ['ranges', ranges.GROUP],
   ['sources', sources.GROUP],
 ]);
