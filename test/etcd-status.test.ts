@@ -101,9 +101,10 @@ test('an instance that does not follow a change is flagged stale after a few sec
     // Not at once: an instance gets a few seconds to catch up.
     const early = await status(a.adminUrl());
     assert.equal(early.stale, 0);
+    // It is flagged for its revision once it lags 5 s (and, having stopped writing its record, as not seen).
     const flagged = await waitFor(async () => {
       const s = await status(a.adminUrl());
-      return s.stale === 1 ? s : undefined;
+      return s.stale === 1 && s.instances.some((i) => /behind revision/.test(i.problem ?? '')) ? s : undefined;
     }, 15_000, 'the stopped instance to be flagged');
     assert.equal(flagged.revision, newest);
     const stale = flagged.instances.find((i) => i.stale);

@@ -53,12 +53,14 @@ export function fleetStatus(records: readonly InstanceRecord[], options: FleetOp
       const seen = Date.parse(r.updatedAt);
       const lastSeenMs = Number.isNaN(seen) ? Infinity : Math.max(0, options.now - seen);
       const self = r.id === options.selfId;
-      let problem: string | null = null;
+      const problems: string[] = [];
       if (r.revision !== newest && options.now - since > staleAfter) {
-        problem = `enforces revision ${r.revision}, behind revision ${newest} for ${Math.round((options.now - since) / 1000)} s`;
-      } else if (!self && lastSeenMs > lostAfter) {
-        problem = `not seen for ${Number.isFinite(lastSeenMs) ? Math.round(lastSeenMs / 1000) : '?'} s`;
+        problems.push(`enforces revision ${r.revision}, behind revision ${newest} for ${Math.round((options.now - since) / 1000)} s`);
       }
+      if (!self && lastSeenMs > lostAfter) {
+        problems.push(`not seen for ${Number.isFinite(lastSeenMs) ? Math.round(lastSeenMs / 1000) : '?'} s`);
+      }
+      const problem = problems.length === 0 ? null : problems.join('; ');
       return { ...r, lastSeenSeconds: Number.isFinite(lastSeenMs) ? Math.round(lastSeenMs / 100) / 10 : -1, self, stale: problem !== null, problem };
     });
   return { revision: newest, instances, stale: instances.filter((i) => i.stale).length, problem: options.problem ?? null };
