@@ -10,7 +10,7 @@ import { runIpgate } from './helpers/ipgate.js';
 
 const EXPECTED = [
   '', 'ranges', 'ranges validate', 'ranges show', 'ranges set', 'ranges add', 'ranges remove', 'ranges disable',
-  'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'export', 'sources', 'sources show', 'sources sync', 'nft', 'nft remove', 'plan',
+  'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'export', 'sources', 'sources show', 'sources sync', 'nft', 'nft remove', 'plan', 'import',
   'status', 'version',
 ];
 /** Pages of commands that run something rather than print a result. */

@@ -28,9 +28,12 @@ export interface AdminSources {
 /** Without sources, a reference is refused with a message that says so. */
 export const NO_SOURCES: ReferenceCheck = referenceCheck([]);
 
-/** Without sources, `<source>:<selector>` entries still reach validation, which refuses them and says why. */
+/**
+ * Without sources, references (`<source>:<selector>`, a bare service tag such as `AzureDevOps`) still reach
+ * validation, which refuses them and says what to configure (not "cannot parse as an IP address").
+ */
 export function isSourceReference(entry: string): boolean {
-  return parseReference(entry)?.kind === 'reference';
+  return parseReference(entry) !== undefined;
 }
 
 export async function sourcesRoute(path: string, method: string, sources: AdminSources | undefined): Promise<unknown> {

@@ -3,7 +3,7 @@
  * checked further (addresses, ranges, the profile) in ./validate.ts.
  */
 import { z } from 'zod';
-import { sourcesSchema } from '../sources/schema.js';
+import { SOURCE_KEYS, sourcesSchema } from '../sources/schema.js';
 
 export const DEFAULT_PROXY_TIMEOUT_MS = 3000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
@@ -114,6 +114,6 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   profile: Object.keys(profileShape),
   dataplane: Object.keys(dataplaneShape),
   'dataplane.log': Object.keys(nftLogShape),
-  'sources[]': ['name', 'type', 'url', 'file', 'refresh'],
+  'sources[]': SOURCE_KEYS,
   sourceFetch: Object.keys(sourceFetchShape),
 };

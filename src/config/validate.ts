@@ -166,7 +166,11 @@ function validateDocument(document: unknown, source: string, baseDir: string, ga
     ...(raw.sources === undefined || raw.sources.length === 0
       ? {}
       : {
-          sources: raw.sources.map((s) => (s.file === undefined ? s : { ...s, file: absolute(baseDir, s.file) })),
+          sources: raw.sources.map((s) => ({
+            ...s,
+            ...(s.file === undefined ? {} : { file: absolute(baseDir, s.file) }),
+            ...(s.kubeconfig === undefined ? {} : { kubeconfig: absolute(baseDir, s.kubeconfig) }),
+          })),
           ...(raw.sourceFetch === undefined ? {} : { sourceFetch: raw.sourceFetch }),
           sourcesCacheDir: resolve(raw.store?.file === undefined ? baseDir : dirname(absolute(baseDir, raw.store.file)), '.ipgate-cache', 'sources'),
         }),

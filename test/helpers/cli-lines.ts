@@ -12,6 +12,7 @@ import * as check from '../../src/cli/commands/check.js';
 import * as condense from '../../src/cli/commands/condense.js';
 import * as explain from '../../src/cli/commands/explain.js';
 import * as exportCommand from '../../src/cli/commands/export.js';
+import * as importCommand from '../../src/cli/commands/import.js';
 import * as merge from '../../src/cli/commands/merge.js';
 import * as nft from '../../src/cli/commands/nft.js';
 import * as plan from '../../src/cli/commands/plan.js';
@@ -30,6 +31,7 @@ export const TABLES: ReadonlyMap<string, CommandDef> = new Map<string, CommandDe
   ['condense', condense.COMMAND],
   ['explain', explain.COMMAND],
   ['export', exportCommand.COMMAND],
+  ['import', importCommand.COMMAND],
   ['merge', merge.COMMAND],
   ['nft remove', nft.REMOVE],
   ['plan', plan.COMMAND],
