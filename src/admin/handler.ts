@@ -19,6 +19,7 @@ import { MAX_HISTORY_LIMIT, type ChangeOrigin } from '../store/history.js';
 import type { ProfileProblem } from '../policy/validate.js';
 import type { ProfileStore, StoreSnapshot } from '../store/types.js';
 import type { ProfileState } from '../runtime/profile-state.js';
+import type { FleetStatus } from '../runtime/fleet-status.js';
 import { ApiError } from './api-error.js';
 import { bearerMatches } from './auth.js';
 import { parsePatchBody, parseProfileBody } from './body.js';
@@ -68,6 +69,8 @@ export interface AdminDeps {
   readonly writes?: WriteQueue;
   /** The clock (ms since the epoch), for expiry times in requests. */
   readonly now?: () => number;
+  /** The fleet view: every instance sharing the store, stale ones flagged (`GET /v1/status`). */
+  readonly status?: () => Promise<FleetStatus>;
   /** The dashboard's files, served under `/ui/` (absent: no dashboard). */
   readonly ui?: UiAssets;
 }
@@ -214,6 +217,10 @@ export class AdminApi {
       case '/v1/whoami':
         allow(['GET']);
         return json(200, this.explain(socketAddress(request.remoteAddress)));
+      case '/v1/status':
+        allow(['GET']);
+        if (this.deps.status === undefined) throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
+        return json(200, await this.deps.status());
       case '/v1/export':
         allow(['GET'], () => EXPORT_PARAMS);
         return json(200, exportAnswer(this.deps.store.get().profile, request.query, this.deps.sources));

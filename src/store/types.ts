@@ -6,6 +6,7 @@ import type { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
 import type { ProfileDiff } from '../policy/profile-diff.js';
 import type { ChangeOrigin, ChangeRecord, HistoryQuery } from './history.js';
+import type { InstanceRecord } from './instances.js';
 
 export type { ChangeOrigin, ChangeRecord, HistoryQuery, ProfileDiff };
 
@@ -96,6 +97,18 @@ export interface ProfileStore {
   readNamed?(name: string): Promise<StoreSnapshot | undefined>;
   /** compareAndSwap on another named profile; expected revision `0` creates it. */
   compareAndSwapNamed?(name: string, expectedRevision: string, profile: Profile, origin?: ChangeOrigin, diff?: ProfileDiff): Promise<StoreSnapshot>;
+  /** The instances sharing the store (etcd): each publishes its record, any reads them all. */
+  readonly instances?: InstanceDirectory;
+}
+
+/** Where the instances of a fleet publish their records (see instances.ts). */
+export interface InstanceDirectory {
+  /** Publishes `record()` now and at every beat until the store closes. */
+  publish(record: () => InstanceRecord): void;
+  /** Writes the record again now. */
+  refresh(): void;
+  /** Every published record. */
+  list(): Promise<InstanceRecord[]>;
 }
 
 /** Who a write is recorded as when the writer does not say (library use; ipgate's own writers always say). */
