@@ -25,7 +25,6 @@ import type { Profile } from '../policy/profile.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import { profileCheckFor } from '../sources/profile-check.js';
 import { decodeJson, decodeProfile } from '../store/codec.js';
-import { createEtcdClient } from '../store/etcd-client.js';
 import { etcdErrorText } from '../store/etcd-error-text.js';
 import { createdKey, profileKey } from '../store/etcd-keys.js';
 
@@ -105,6 +104,8 @@ async function storeCheck(config: GatewayConfig, check: ProfileCheck | undefined
     const where = `store.etcd (${etcd.endpoints.join(',')})`;
     let client;
     try {
+      // Loaded only when etcd is configured: the etcd client (gRPC) takes a second or more to load.
+      const { createEtcdClient } = await import('../store/etcd-client.js');
       client = await createEtcdClient({ ...etcd, timeoutMs: options.etcdTimeoutMs ?? 3000 });
     } catch (error) {
       return { text: where, problems: [problemOf(where, error)] };
