@@ -3,7 +3,9 @@
  * by which path (admin-api, file, sighup, etcd, expiry), who (actor) from which address, the entries added
  * (+) and removed (-), and the ETag before and after.
  */
+import type { WireEntry } from '../../policy/entry-info.js';
 import { checkProfileName } from '../../policy/profile-name.js';
+import type { ChangeRecord } from '../../store/history.js';
 import { parseCommand, usageError, type CommandDef } from '../args.js';
 import { adminRequest, resolveTarget, unexpectedAnswer } from '../client.js';
 import { ERROR_EXITS, SERVER_OPTIONS, TABLE_OUTPUT } from '../common-options.js';
@@ -34,42 +36,26 @@ removed, addedCount, removedCount, etagBefore, etagAfter}]}, as GET /v1/history 
   maxPositionals: 0,
 };
 
-type Entry = string | { range: string; note?: string; expires?: string };
-
-interface HistoryRecord {
-  readonly time: string;
-  readonly profile: string;
-  readonly actor: string;
-  readonly address: string | null;
-  readonly path: string;
-  readonly added: readonly Entry[];
-  readonly removed: readonly Entry[];
-  readonly addedCount: number;
-  readonly removedCount: number;
-  readonly etagBefore: string | null;
-  readonly etagAfter: string;
-}
-
-function isRecordList(body: unknown): body is { history: HistoryRecord[] } {
+function isRecordList(body: unknown): body is { history: ChangeRecord[] } {
   if (typeof body !== 'object' || body === null || !Array.isArray((body as { history?: unknown }).history)) return false;
   return (body as { history: unknown[] }).history.every((r) => typeof r === 'object' && r !== null && typeof (r as { time?: unknown }).time === 'string' && Array.isArray((r as { added?: unknown }).added) && Array.isArray((r as { removed?: unknown }).removed));
 }
 
-function entryText(sign: string, e: Entry): string {
+function entryText(sign: string, e: WireEntry): string {
   if (typeof e === 'string') return `${sign}${e}`;
   const extra = [e.expires === undefined ? '' : `expires ${e.expires}`, e.note === undefined ? '' : `note: ${e.note}`].filter((x) => x !== '');
   return `${sign}${e.range}${extra.length === 0 ? '' : ` (${extra.join('; ')})`}`;
 }
 
 /** The change of one record in one line: `+a +b -c`, with the count of entries not listed. */
-export function changeText(r: HistoryRecord): string {
+export function changeText(r: ChangeRecord): string {
   const parts = [...r.added.map((e) => entryText('+', e)), ...r.removed.map((e) => entryText('-', e))];
   const more = r.addedCount - r.added.length + (r.removedCount - r.removed.length);
   if (more > 0) parts.push(`(and ${more} more: +${r.addedCount} -${r.removedCount} in all)`);
   return parts.length === 0 ? '(no entries changed)' : parts.join(' ');
 }
 
-export function formatHistory(records: readonly HistoryRecord[]): string {
+export function formatHistory(records: readonly ChangeRecord[]): string {
   if (records.length === 0) return 'no changes recorded\n';
   const rows = records.map((r) => [r.time, r.profile, r.path, r.actor, r.address ?? '-', `${r.etagBefore ?? '-'} -> ${r.etagAfter}`, changeText(r)]);
   const head = ['TIME', 'PROFILE', 'PATH', 'ACTOR', 'ADDRESS', 'ETAG', 'CHANGE'];

@@ -5,6 +5,7 @@
  * flagged). Each part shows "not available" on its own when the server lacks its endpoint.
  */
 import type { ComponentChildren } from 'preact';
+import type { ChangeRecord } from '../../../src/store/history.js';
 import { useSession } from '../context.js';
 import { entryText, type WireEntry, type WireProfile } from '../entries.js';
 import { useLoad } from '../load.js';
@@ -31,18 +32,8 @@ interface SourceView {
   readonly references?: ReadonlyArray<{ entry: string; prefixes?: number; problem?: string }>;
 }
 
-export interface ChangeRecord {
-  readonly time: string;
-  readonly actor: string;
-  readonly address: string | null;
-  readonly path: string;
-  readonly added: readonly WireEntry[];
-  readonly removed: readonly WireEntry[];
-  readonly addedCount: number;
-  readonly removedCount: number;
-  readonly etagBefore: string | null;
-  readonly etagAfter: string;
-}
+/** A record of GET /v1/history: the server's own type. */
+export type { ChangeRecord };
 
 interface FleetInstance {
   readonly id: string;
