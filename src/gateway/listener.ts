@@ -13,7 +13,7 @@ import type { ConnectionTracker, TrackedConnection } from './connection-tracker.
 import { countReason, type ListenerCounters } from './counters.js';
 import type { ProfileState } from '../runtime/profile-state.js';
 import { installEarlyRefusal } from './early-refusal.js';
-import { parseProxyHeader } from './proxy-protocol.js';
+import { parseProxyHeader } from '../net/proxy-protocol.js';
 
 export interface ListenerDeps {
   readonly config: ListenerConfig;
