@@ -22,9 +22,16 @@ export interface GatewayFixture {
   close(): Promise<void>;
 }
 
-/** `config(dir, upstreamPort)` returns the config object; `admin` and `upstream` are filled in unless given. */
-export async function gatewayFixture(config: (dir: string, upstreamPort: number) => Record<string, unknown>): Promise<GatewayFixture> {
+/**
+ * `config(dir, upstreamPort)` returns the config object; `admin` and `upstream` are filled in unless given.
+ * `prepare(dir)` writes what the config names (certificates, token files) before ipgate starts.
+ */
+export async function gatewayFixture(
+  config: (dir: string, upstreamPort: number) => Record<string, unknown>,
+  prepare?: (dir: string) => Promise<void>,
+): Promise<GatewayFixture> {
   const { dir, remove } = await tempDir();
+  await prepare?.(dir);
   const upstream = await startUpstream(dir);
   let connections = 0;
   upstream.server.on('connection', () => connections++);

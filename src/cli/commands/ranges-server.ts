@@ -12,6 +12,13 @@ import { ERROR_EXITS, SERVER_OPTIONS, TABLE_OUTPUT } from '../common-options.js'
 import { printResult } from '../output.js';
 import { formatProfile, summaryLine, type ProfileView } from '../profile-view.js';
 import { describeFileError } from '../../fs/file-error.js';
+import { expiryOf, mineEntry } from '../mine.js';
+
+/** What --note and --expires give the entries added. */
+interface EntryInfo {
+  readonly note?: string;
+  readonly expires?: string;
+}
 
 type Sub = 'show' | 'set' | 'add' | 'remove' | 'disable';
 
@@ -35,10 +42,22 @@ const CHANGE_OPTIONS = [
   { name: 'egress', type: 'boolean', help: 'edit the egress ranges (always allowed) instead of the authorized ranges' },
 ] as const;
 
+/** `add` only: entries with a note and an expiry time, and `--mine`. */
+const ADD_OPTIONS = [
+  ...CHANGE_OPTIONS,
+  { name: 'expires', type: 'string', value: 'WHEN', help: 'the entries expire then: a duration (8h, 30m, 1d) or an RFC 3339 time; with --mine default 8h' },
+  { name: 'note', type: 'string', value: 'TEXT', help: 'a note kept with the entries (who, why)' },
+  {
+    name: 'mine', type: 'boolean',
+    help: `add your own address as the admin API sees it (/32 or /128, see 'ipgate whoami'), expiring after
+--expires (default 8h), with a note naming you; refused when that is not the address the gateway judges`,
+  },
+] as const;
+
 const SHOW_OPTIONS = [...SERVER_OPTIONS, PROFILE_OPTION] as const;
 const DISABLE_OPTIONS = [...SERVER_OPTIONS, PROFILE_OPTION, ...GUARD_OPTIONS] as const;
 
-type Options = typeof CHANGE_OPTIONS | typeof SHOW_OPTIONS | typeof DISABLE_OPTIONS;
+type Options = typeof ADD_OPTIONS | typeof CHANGE_OPTIONS | typeof SHOW_OPTIONS | typeof DISABLE_OPTIONS;
 
 const CHANGE_EXITS = [[0, 'the change is in force (with --dry-run: it would be valid; nothing changed)'], ...ERROR_EXITS] as const;
 const AUTH = '--server http://127.0.0.1:9090 --token-file admin.token';
@@ -74,13 +93,24 @@ JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRa
   add: {
     name: 'ranges add',
     summary: 'add entries (one atomic PATCH)',
-    usage: ['ENTRY... [--file FILE] --server URL --token-file FILE [options]'],
+    usage: ['ENTRY... [--file FILE] --server URL --token-file FILE [options]', '--mine [--expires WHEN] [--note TEXT] [options]'],
     description: `Adds entries (CIDRs, addresses or range source references) to the authorized ranges (or, with --egress,
-the egress ranges), in one atomic PATCH: parallel adds through one gateway are all kept.
+the egress ranges), in one atomic PATCH: parallel adds through one gateway are all kept. --note and
+--expires give the entries a note and an expiry time.
+--mine adds your own address as the admin API sees it (directly, or carried by a trusted balancer's
+PROXY header), for 8h unless --expires says otherwise, with a note naming you (token name or client
+certificate subject); it is refused (ERR_MINE_ADDRESS) when that address is not the one the gateway
+judges, e.g. 127.0.0.1 while the listeners face the internet.
 JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRanges}.`,
-    options: CHANGE_OPTIONS,
+    options: ADD_OPTIONS,
     output: TABLE_OUTPUT,
-    examples: [`ipgate ranges add 203.0.113.0/24 ${AUTH}`, 'ipgate ranges add --egress 20.50.1.7 -o json', `ipgate ranges add 198.51.100.7 --profile cluster-b ${AUTH}`],
+    examples: [
+      `ipgate ranges add 203.0.113.0/24 ${AUTH}`,
+      'ipgate ranges add --egress 20.50.1.7 -o json',
+      `ipgate ranges add 198.51.100.7 --profile cluster-b ${AUTH}`,
+      'ipgate ranges add --mine --context prod',
+      'ipgate ranges add 203.0.113.7 --expires 8h --note "Alice, VPN outage"',
+    ],
     exitCodes: CHANGE_EXITS,
     maxPositionals: Number.MAX_SAFE_INTEGER,
   },
@@ -181,9 +211,9 @@ async function change(
   sub: Exclude<Sub, 'show'>,
   target: ServerTarget,
   entries: string[],
-  flags: { ifMatch: string | undefined; dryRun: boolean; force: boolean; egress: boolean },
+  flags: { ifMatch: string | undefined; dryRun: boolean; force: boolean; egress: boolean; info?: EntryInfo | undefined },
 ): Promise<Change> {
-  const { ifMatch, dryRun, force, egress } = flags;
+  const { ifMatch, dryRun, force, egress, info } = flags;
   if ((sub === 'add' || sub === 'remove') && entries.length === 0) {
     throw usageError(`ranges ${sub}`, 'give at least one entry (or --file F)');
   }
@@ -196,8 +226,10 @@ async function change(
   // add/remove: the server's PATCH does it atomically (and compares entries in canonical form).
   if (sub === 'add' || sub === 'remove') {
     const key = egress ? (sub === 'add' ? 'addEgress' : 'removeEgress') : sub;
+    // With a note or an expiry time, added entries are sent in the object form {"range","note"?,"expires"?}.
+    const sent = sub === 'add' && info !== undefined ? entries.map((range) => ({ range, ...info })) : entries;
     const res = await adminRequest(target, 'PATCH', profilePath(target), {
-      body: { [key]: entries },
+      body: { [key]: sent },
       headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
       query: changeQuery(dryRun, force),
     });
@@ -244,9 +276,9 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
   if (parsed === undefined) return 0;
   const { positionals, output } = parsed;
   // One table per subcommand: the change flags exist only where they are in the table.
-  const values = parsed.values as Values<typeof CHANGE_OPTIONS>;
+  const values = parsed.values as Values<typeof ADD_OPTIONS>;
 
-  const resolved = resolveTarget(values.server, values['token-file'], values.timeout);
+  const resolved = resolveTarget(values);
   const target = values.profile === undefined ? resolved : { ...resolved, profile: checkProfileName(values.profile, '--profile') };
 
   if (sub === 'show') {
@@ -255,7 +287,18 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
     return 0;
   }
 
+  const now = Date.now();
+  let info: EntryInfo | undefined = values.note === undefined && values.expires === undefined
+    ? undefined
+    : { ...(values.note === undefined ? {} : { note: values.note }), ...(values.expires === undefined ? {} : { expires: expiryOf(values.expires, now) }) };
   const entries: string[] = [];
+  if (values.mine === true) {
+    if (positionals.length > 0 || values.file !== undefined) throw usageError('ranges add', '--mine adds your own address; give no other entries with it');
+    if (values.egress === true) throw usageError('ranges add', '--mine adds your address to the authorized ranges; it takes no --egress');
+    const mine = await mineEntry(target, { expires: values.expires, note: values.note, now });
+    entries.push(mine.range);
+    info = { note: mine.note, expires: mine.expires };
+  }
   for (const file of values.file ?? []) entries.push(...readEntriesFile(file));
   if (sub === 'set' && positionals.length === 1 && values.file === undefined && isReadableFile(positionals[0] ?? '')) {
     entries.push(...readEntriesFile(positionals[0] ?? ''));
@@ -268,6 +311,7 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
     dryRun: values['dry-run'] === true,
     force: values.force === true,
     egress: values.egress === true,
+    info,
   });
 
   const data = {
@@ -279,13 +323,16 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
       ? {}
       : { authorizedIpRanges: result.after.authorizedIpRanges, egressIpRanges: result.after.egressIpRanges }),
   };
-  printResult(output, data, { table: () => changeText(result) });
+  printResult(output, data, { table: () => changeText(result, info) });
   return 0;
 }
 
-function changeText(result: Change): string {
+function changeText(result: Change, info: EntryInfo | undefined): string {
   const lines: string[] = [];
   if (result.added.length > 0) lines.push(`added:   ${result.added.join(' ')}`);
+  if (result.added.length > 0 && info !== undefined) {
+    lines.push(`with:    ${[...(info.note === undefined ? [] : [`note "${info.note}"`]), ...(info.expires === undefined ? [] : [`expires ${info.expires}`])].join(', ')}`);
+  }
   if (result.removed.length > 0) lines.push(`removed: ${result.removed.join(' ')}`);
   if (result.added.length === 0 && result.removed.length === 0) lines.push('no entries added or removed');
   if (result.after !== undefined) lines.push(summaryLine(result.after));
