@@ -2,7 +2,8 @@
  * The most recent refused sources of one listener, so an operator can see which address a locked-out
  * colleague really comes from (`GET /v1/refusals`). Bounded: at most `capacity` sources; a new source
  * beyond it pushes out the source that was added first. A refusal costs one Map lookup and, for a source
- * not yet held, one insertion: it sits on the connection path of refusal floods.
+ * not yet held, one insertion (and one deletion) into fixed, reused slots, so a flood allocates nothing:
+ * it sits on the connection path of refusal floods.
  */
 
 export interface RefusalRecord {
@@ -20,8 +21,21 @@ export interface RefusalRecord {
 /** Sources held per listener unless told otherwise. */
 export const DEFAULT_REFUSAL_CAPACITY = 256;
 
+interface Slot {
+  readonly listener: string;
+  address: string;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  reason: string;
+}
+
 export class RefusalRing {
-  private readonly sources = new Map<string, RefusalRecord>();
+  /** The held sources by address. */
+  private readonly index = new Map<string, Slot>();
+  /** Fixed slots, reused in turn: the next new source takes `slots[next]`, pushing out the one held there. */
+  private readonly slots: Slot[] = [];
+  private next = 0;
 
   constructor(
     readonly listener: string,
@@ -29,22 +43,32 @@ export class RefusalRing {
   ) {}
 
   record(address: string, reason: string, now: number): void {
-    const held = this.sources.get(address);
+    const held = this.index.get(address);
     if (held !== undefined) {
       held.count++;
       held.lastSeen = now;
       held.reason = reason;
       return;
     }
-    if (this.sources.size >= this.capacity) {
-      const oldest = this.sources.keys().next();
-      if (oldest.done !== true) this.sources.delete(oldest.value);
+    let slot = this.slots[this.next];
+    if (slot === undefined) {
+      slot = { listener: this.listener, address, count: 1, firstSeen: now, lastSeen: now, reason };
+      this.slots.push(slot);
+    } else {
+      // The slot's source was added `capacity` new sources ago: it gives way (no allocation under a flood).
+      this.index.delete(slot.address);
+      slot.address = address;
+      slot.count = 1;
+      slot.firstSeen = now;
+      slot.lastSeen = now;
+      slot.reason = reason;
     }
-    this.sources.set(address, { listener: this.listener, address, count: 1, firstSeen: now, lastSeen: now, reason });
+    this.index.set(address, slot);
+    this.next = this.next + 1 === this.capacity ? 0 : this.next + 1;
   }
 
   /** Copies of the records, most recent refusal first. */
   list(): RefusalRecord[] {
-    return [...this.sources.values()].map((r) => ({ ...r })).sort((a, b) => b.lastSeen - a.lastSeen);
+    return this.slots.map((r): RefusalRecord => ({ ...r })).sort((a, b) => b.lastSeen - a.lastSeen);
   }
 }

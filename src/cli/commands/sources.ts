@@ -164,9 +164,9 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** --config (offline) or --server (a gateway): flags given together are a usage error; the environment only fills in. */
-function offlineConflict(name: string, parsed: { values: { server?: string; 'token-file'?: string }; fromEnv: ReadonlySet<string> }): void {
-  const given = (['server', 'token-file'] as const).filter((o) => parsed.values[o] !== undefined && !parsed.fromEnv.has(o));
-  if (given.length > 0) throw usageError(name, 'give either --config FILE (offline) or --server URL --token-file F, not both');
+function offlineConflict(name: string, parsed: { values: Partial<Record<'server' | 'token-file' | 'context' | 'cacert' | 'cert' | 'key', string>>; fromEnv: ReadonlySet<string> }): void {
+  const given = (['server', 'token-file', 'context', 'cacert', 'cert', 'key'] as const).filter((o) => parsed.values[o] !== undefined && !parsed.fromEnv.has(o));
+  if (given.length > 0) throw usageError(name, `give either --config FILE (offline) or a gateway (--server, --token-file, --context, ...), not both (--${given[0] ?? ''} was given)`);
 }
 
 async function runShow(argv: string[]): Promise<number> {
