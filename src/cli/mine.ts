@@ -40,8 +40,8 @@ export interface MineEntry {
 }
 
 /** The caller's address as the admin API sees it, as an entry; throws ERR_MINE_ADDRESS when it is not the gateway's view. */
-export async function mineEntry(target: ServerTarget, options: { readonly expires?: string | undefined; readonly note?: string | undefined; readonly now: number }): Promise<MineEntry> {
-  const expires = expiryOf(options.expires ?? MINE_DEFAULT_EXPIRES, options.now);
+export async function mineEntry(target: ServerTarget, options: { readonly expires: string; readonly note?: string | undefined }): Promise<MineEntry> {
+  const { expires } = options;
   const res = await adminRequest(target, 'GET', '/v1/whoami');
   if (!isVerdictBody(res.body)) throw unexpectedAnswer('GET /v1/whoami', target.baseUrl);
   const who = whoamiOf(res.body as typeof res.body & Record<string, unknown>);

@@ -12,7 +12,7 @@ import { ERROR_EXITS, SERVER_OPTIONS, TABLE_OUTPUT } from '../common-options.js'
 import { printResult } from '../output.js';
 import { formatProfile, summaryLine, type ProfileView } from '../profile-view.js';
 import { describeFileError } from '../../fs/file-error.js';
-import { expiryOf, mineEntry } from '../mine.js';
+import { expiryOf, MINE_DEFAULT_EXPIRES, mineEntry } from '../mine.js';
 
 /** What --note and --expires give the entries added. */
 interface EntryInfo {
@@ -295,7 +295,7 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
   if (values.mine === true) {
     if (positionals.length > 0 || values.file !== undefined) throw usageError('ranges add', '--mine adds your own address; give no other entries with it');
     if (values.egress === true) throw usageError('ranges add', '--mine adds your address to the authorized ranges; it takes no --egress');
-    const mine = await mineEntry(target, { expires: values.expires, note: values.note, now });
+    const mine = await mineEntry(target, { expires: expiryOf(values.expires ?? MINE_DEFAULT_EXPIRES, now), note: values.note });
     entries.push(mine.range);
     info = { note: mine.note, expires: mine.expires };
   }
