@@ -1,5 +1,5 @@
 /**
- * Audit log lines/s: ipgate's hand-built audit writer (src/gateway/audit-log.ts: a template string per
+ * Audit log lines/s: ipgate's hand-built audit writer (src/runtime/audit-log.ts: a template string per
  * connection, buffered, one write per batch) against pino writing the same lines (same fields, ISO time, no
  * pid/hostname, its asynchronous destination) to a file, in alternating rounds. Prints each round,
  * the medians and the ratio hand-built/pino (above 1: the hand-built writer is faster). Every line is an
@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { openAuditLog } from '../src/gateway/audit-log.js';
+import { openAuditLog } from '../src/runtime/audit-log.js';
 
 const LINES = Number(process.env['BENCH_LINES'] ?? '200000');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? '5');

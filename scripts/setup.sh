@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything ipgate, its tests and its benchmarks need on a fresh Debian machine with Node >= 20:
-# the Debian packages the tests and benchmarks start for real, the npm dependencies, and the build.
+# the Debian packages the tests and benchmarks start for real (chromium for the dashboard's browser tests),
+# the npm dependencies, and the build.
 # Idempotent and quiet: only what is missing is installed; services installed by these packages (nginx,
 # haproxy, etcd) are never left running or enabled, since the tests start their own instances.
 set -euo pipefail
@@ -22,6 +23,13 @@ declare -A NEED=(
   [wrk]='command -v wrk'
   [kubernetes-client]='command -v kubectl'
   [etcd-server]='command -v etcd'
+  [chromium]='command -v chromium'
+  [nftables]='command -v nft'
+  [conntrack]='command -v conntrack'
+  [ipset]='command -v ipset'
+  [iptables]='command -v iptables'
+  [iproute2]='command -v ip && command -v ss'
+  [tcpdump]='command -v tcpdump'
 )
 # Packages that ship a service the package manager would otherwise start (and enable).
 SERVICES=(nginx haproxy etcd)

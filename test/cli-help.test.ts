@@ -10,11 +10,11 @@ import { runIpgate } from './helpers/ipgate.js';
 
 const EXPECTED = [
   '', 'ranges', 'ranges validate', 'ranges show', 'ranges set', 'ranges add', 'ranges remove', 'ranges disable',
-  'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'export', 'sources', 'sources show', 'sources sync', 'plan',
+  'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'export', 'sources', 'sources show', 'sources sync', 'nft', 'nft remove', 'plan', 'import',
   'refusals', 'context', 'context use', 'context list', 'context set',
 ];
 /** Pages of commands that run something rather than print a result. */
-const NO_OUTPUT = new Set(['', 'ranges', 'sources', 'serve', 'context', 'context use', 'context set']);
+const NO_OUTPUT = new Set(['', 'ranges', 'sources', 'nft', 'serve', 'context', 'context use', 'context set']);
 
 async function help(path: string, flag: '-h' | '--help'): Promise<string> {
   const r = await runIpgate([...(path === '' ? [] : path.split(' ')), flag]);
@@ -152,6 +152,9 @@ test('every error starts with "ipgate: " once, usage errors included', async () 
     ['refusals', '--context', 'nowhere'],
     ['ranges', 'add', '--mine', '10.0.0.0/8', '--server', 'http://127.0.0.1:9', '--token-file', '/dev/null'],
     ['whoami', '--server', 'http://127.0.0.1:9', '--token-file', '/dev/null', '--cacert', '/dev/null'],
+    ['nft'],
+    ['nft', 'frob'],
+    ['nft', 'remove', '--binary', '/nonexistent/nft'],
   ];
   await each(CASES, async (args) => {
     const r = await runIpgate(args, undefined, { IPGATE_SERVER: '', IPGATE_TOKEN_FILE: '', IPGATE_CONFIG: '', IPGATE_CONTEXT: '', IPGATE_CONFIG_HOME: '/nonexistent/ipgate-config' });

@@ -107,5 +107,5 @@ test('usage errors exit 2: bad flag, bad target, two files, unreadable file', as
 test('--help', async () => {
   const r = await ipgate(['ranges', 'validate', '--help']);
   assert.equal(r.code, 0);
-  assert.match(r.stdout, /Usage: ipgate ranges validate \[--target ipgate\|aks\] \[-o text\|json\|yaml\] \[FILE\]/);
+  assert.match(r.stdout, /Usage: ipgate ranges validate \[--target ipgate\|aks \[--vnet-integration\]\] \[-o text\|json\|yaml\] \[FILE \| LIST\]/);
 });

@@ -141,7 +141,11 @@ function bruteForce(
         extra += e;
         value += e * weight(family);
       }
-      if (best === undefined || value < best.value || (value === best.value && chosen.length < best.count)) {
+      // The same order as condense: the objective's value, then the fewest extra addresses, then the fewest prefixes.
+      if (
+        best === undefined || value < best.value
+        || (value === best.value && (extra < best.extra || (extra === best.extra && chosen.length < best.count)))
+      ) {
         best = { value, extra, count: chosen.length };
       }
       return;
@@ -439,6 +443,14 @@ describe('condense examples', () => {
     assert.deepEqual(texts(byShare), ['10.0.0.0/24', '10.0.7.0/24', '2001:db8::/46']);
     assert.equal(byShare.extraAddresses, 1n << 81n);
     assert.deepEqual(texts(condense(input, { max: 3 })), texts(byShare), 'share is the default');
+  });
+
+  it('mixed families with objective share: at equal share, the fewest extra addresses decide', () => {
+    // One IPv4 /28 costs 6 extra of 10 required (0.6); one IPv6 /125 costs 3 extra of 5 required (0.6).
+    const input = ['10.0.0.0/29', '10.0.0.8/31', '2001:db8::/128', '2001:db8::4/126'].map(r);
+    const result = condense(input, { max: 3, objective: 'share' });
+    assert.deepEqual(texts(result), ['10.0.0.0/29', '10.0.0.8/31', '2001:db8::/125']);
+    assert.equal(result.extraAddresses, 3n);
   });
 
   it('a 10,000-prefix list condenses to a valid cover of 200', () => {

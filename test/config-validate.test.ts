@@ -43,7 +43,7 @@ function problems(fn: () => unknown): ConfigError['problems'] {
 
 test('the config of the documentation parses, with defaults and resolved paths', () => {
   const c = parseConfigText(GOOD, 'ipgate.yaml', '/etc/ipgate');
-  assert.equal(c.upstream.text, '10.0.0.4:443');
+  assert.equal(c.upstream?.text, '10.0.0.4:443');
   assert.equal(c.listeners[0]?.proxyProtocol?.timeoutMs, 3000);
   assert.equal(c.listeners[1]?.enforce, false);
   assert.equal(c.admin?.tokenFile, '/etc/ipgate/admin.token');

@@ -59,8 +59,18 @@ test('ipgate export (real CLI): URL and file sources, targets, formats, cache fa
 
     const az = await ipgate(['export', '--config', config, '--target', 'aks', '--format', 'az']);
     assert.equal(az.code, 0, az.stderr);
-    assert.match(az.stdout, /^az aks update --resource-group <RESOURCE_GROUP> --name <CLUSTER> --api-server-authorized-ip-ranges [0-9./,]+\n$/);
-    assert.match(az.stderr, /prefixes for aks \(limit 200\).*extra \d+ \(\d+\.\d+%\)/);
+    // AKS takes one service tag: AzureCloud.westeurope is passed through as the tag, not expanded.
+    assert.match(az.stdout, /^az aks update --resource-group <RESOURCE_GROUP> --name <CLUSTER> --api-server-authorized-ip-ranges AzureCloud\.westeurope,[0-9./,]+\n$/);
+    assert.match(az.stderr, /service tag AzureCloud\.westeurope \(passed as a tag\) and \d+ prefixes for aks \(limit 200\).*extra \d+ \(\d+\.\d+%\)/);
+    const expandedAz = await ipgate(['export', '--config', config, '--target', 'aks', '--format', 'az', '--expand-tags']);
+    assert.equal(expandedAz.code, 0, expandedAz.stderr);
+    assert.match(expandedAz.stdout, /--api-server-authorized-ip-ranges [0-9./,]+\n$/);
+    const vnet = await ipgate(['export', '--config', config, '--target', 'aks', '--vnet-integration']);
+    assert.equal(vnet.code, 2);
+    assert.match(vnet.stderr, /AzureCloud\.westeurope is a service tag, and AKS refuses service tags on a cluster with API server VNet integration \(ERR_AKS_SERVICE_TAG_VNET\)\n {2}suggestion: .*--expand-tags/);
+    assert.equal(vnet.stdout, '');
+    assert.equal((await ipgate(['export', '--config', config, '--target', 'aks', '--vnet-integration', '--expand-tags'])).code, 0);
+    assert.equal((await ipgate(['export', '--config', config, '--target', 'gke', '--expand-tags'])).code, 2);
 
     const lines = await ipgate(['export', '--config', config, '--target', 'eks', '--max', '10']);
     assert.equal(lines.code, 0, lines.stderr);

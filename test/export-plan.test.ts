@@ -46,7 +46,9 @@ const profile = {
 test('every target: cover, limit, IPv4 rules, egress handling', () => {
   const expanded = expandProfile(profile, catalogues);
   for (const target of ['aks', 'gke', 'eks', 'ipgate'] as ExportTarget[]) {
-    const plan = planExport(expanded, { target });
+    // aks: the one service tag is passed through as a tag by default; here every target covers prefixes.
+    const plan = planExport(expanded, { target, expandTags: target === 'aks' });
+    assert.equal(plan.serviceTag, undefined);
     const limit = TARGET_LIMITS[target];
     if (limit !== undefined) assert.ok(plan.ranges.length <= limit, `${target}: ${plan.ranges.length}`);
     const wanted = expanded.authorized.concat(target === 'aks' ? [] : expanded.egress)
@@ -63,7 +65,7 @@ test('every target: cover, limit, IPv4 rules, egress handling', () => {
       assert.ok(plan.extraAddresses > 0n && plan.extraShare > 0);
     }
   }
-  const aks = planExport(expanded, { target: 'aks' });
+  const aks = planExport(expanded, { target: 'aks', expandTags: true });
   assert.ok(aks.warnings.some((w) => /egress/.test(w)));
   assert.equal(covered([parseRange('20.50.1.7/32')], planExport(expanded, { target: 'eks' }).ranges), true);
 });
@@ -122,4 +124,37 @@ test('formats: az, gcloud, aws, terraform, json carry the same list', () => {
   assert.deepEqual(json.ranges, lines);
   assert.equal(json.count, lines.length);
   assert.equal(json.extraAddresses, plan.extraAddresses.toString());
+});
+
+test('aks: the one service tag is passed through as a tag (one entry), unless --expand-tags; never with VNet integration', () => {
+  const expanded = expandProfile(profile, catalogues);
+  const passed = planExport(expanded, { target: 'aks' });
+  assert.equal(passed.serviceTag, 'AzureCloud.westeurope');
+  assert.ok(passed.ranges.length <= 199, 'the tag takes one of the 200 entries');
+  const tagRanges = expanded.authorized.filter((r) => r.from === 'AzureCloud.westeurope' && r.range.family === 4).map((r) => r.range);
+  const others = expanded.authorized.filter((r) => r.from !== 'AzureCloud.westeurope' && r.range.family === 4).map((r) => r.range);
+  assert.ok(covered(others, passed.ranges), 'every other entry still covered');
+  const lines = formatExport(passed, 'lines').trim().split('\n');
+  assert.equal(lines[0], 'AzureCloud.westeurope');
+  assert.match(formatExport(passed, 'az'), /--api-server-authorized-ip-ranges AzureCloud\.westeurope,/);
+  assert.equal((JSON.parse(formatExport(passed, 'json')) as { serviceTag: string }).serviceTag, 'AzureCloud.westeurope');
+  // Expanded: the tag's prefixes are covered like any others.
+  const expandedPlan = planExport(expanded, { target: 'aks', expandTags: true });
+  assert.ok(covered(tagRanges, expandedPlan.ranges));
+  assert.ok(!covered(tagRanges, passed.ranges), 'passed through, the tag\'s prefixes are not spent on entries');
+  // VNet integration: AKS refuses tags, so passing one is an error that says how to expand it.
+  assert.throws(() => planExport(expanded, { target: 'aks', vnetIntegration: true }),
+    (e: unknown) => e instanceof IpgateError && e.code === 'ERR_AKS_SERVICE_TAG_VNET' && /--expand-tags/.test(e.suggestion ?? ''));
+  assert.equal(planExport(expanded, { target: 'aks', vnetIntegration: true, expandTags: true }).serviceTag, undefined);
+  // A reference naming a tag counts as the tag; two tags are both expanded (AKS takes one).
+  const byReference = planExport(expandProfile({ authorizedIpRanges: ['azure:AzureDevOps', '73.140.245.0/24'], egressIpRanges: [] }, catalogues), { target: 'aks' });
+  assert.equal(byReference.serviceTag, 'AzureDevOps');
+  assert.deepEqual(formatExport(byReference, 'lines'), 'AzureDevOps\n73.140.245.0/24\n');
+  const two = planExport(expandProfile({ authorizedIpRanges: ['AzureDevOps', 'azure:AzureCloud.northeurope'], egressIpRanges: [] }, catalogues), { target: 'aks' });
+  assert.equal(two.serviceTag, undefined);
+  assert.ok(two.warnings.some((w) => /AKS accepts one service tag; the 2 tags/.test(w)));
+  // Other targets have no Azure tags: always prefixes.
+  assert.equal(planExport(expanded, { target: 'gke' }).serviceTag, undefined);
+  // An attribute selector is not a tag.
+  assert.equal(planExport(expandProfile({ authorizedIpRanges: ['azure:region=westeurope'], egressIpRanges: [] }, catalogues), { target: 'aks', max: 200 }).serviceTag, undefined);
 });

@@ -1,7 +1,7 @@
 /** The audit log's per-source rate limit of refusal lines (pure: windows are ended by the caller). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OVERFLOW_SOURCE, RefusalLimiter } from '../src/gateway/refusal-limiter.js';
+import { OVERFLOW_SOURCE, RefusalLimiter } from '../src/runtime/refusal-limiter.js';
 
 test('the first N refusals of a source in a window are written, the rest counted per listener and reason', () => {
   const limiter = new RefusalLimiter(10);

@@ -202,7 +202,7 @@ test('an unresolved reference is unknown, never reachable; a resolver plugged in
   assert.equal(client(planTopology(topology), 'ci-agents').verdict, 'unknown');
   assert.deepEqual(codes(client(planTopology(topology), 'ci-agents')), ['SOURCE_UNRESOLVED']);
   const ado = ['13.107.6.0/24', '13.107.9.0/24', '73.140.245.0/24'].map(parseRange);
-  const resolved = planTopology(topology, { resolve: (ref) => (ref.text === 'azure:AzureDevOps' ? ado : undefined) });
+  const resolved = planTopology(topology, { resolve: (ref) => (ref.text === 'azure:AzureDevOps' ? { ranges: ado } : undefined) });
   const ci = client(resolved, 'ci-agents');
   assert.equal(ci.verdict, 'blocked');
   assert.deepEqual(ci.blockers[0]?.add, ['13.107.6.0/24', '13.107.9.0/24']);

@@ -32,7 +32,8 @@ clients:
 test('a valid topology parses, with defaults filled in', () => {
   const t = parseTopology(GOOD);
   assert.equal(t.clients[0]?.dns, 'internal');
-  assert.deepEqual(t.clients[0]?.via, { kind: 'vpn', network: 'hub-vnet', vpn: 'p2s' });
+  assert.deepEqual(t.clients[0]?.via, { kind: 'vpn', network: 'hub-vnet', vpn: 'p2s', forcedTunnel: false });
+  assert.equal(t.clients[0]?.expect, 'reachable');
   assert.deepEqual(t.peerings, [{ from: 'hub-vnet', to: 'aks-vnet', allowGatewayTransit: true }]);
 });
 

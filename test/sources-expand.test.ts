@@ -75,7 +75,8 @@ test('unknown sources and selectors list close matches', () => {
   const e5 = thrown(() => resolveReference({ kind: 'reference', source: 'github', selector: 'action' }, catalogues, 'github:action'));
   assert.match(e5.message, /"actions"/);
   const e6 = thrown(() => resolveReference({ kind: 'tag', selector: 'AzureCloud' }, catalogues.slice(1), 'AzureCloud'));
-  assert.equal(e6.code, 'ERR_SOURCE_UNKNOWN');
+  assert.equal(e6.code, 'ERR_SERVICE_TAG_NO_SOURCE');
+  assert.match(e6.suggestion ?? '', /type: azure-service-tags/);
   assert.deepEqual(closeMatches('hoks', ['hooks', 'web', 'actions']), ['hooks']);
 });
 

@@ -25,12 +25,14 @@ import { refusalsBody } from './refusals-api.js';
 import { addressWarnings, type ListenerView, type SeenVia } from './whoami.js';
 import { parsePatchBody, parseProfileBody } from './body.js';
 import { checkLockout } from './lockout.js';
+import { EXPORT_PARAMS, exportAnswer } from './export-api.js';
 import { enforcedName, listProfiles, namedPath, otherProfile } from './named-profiles.js';
 import { applyPatch } from './patch.js';
 import { checkQuery, flag } from './query.js';
 import { errorResponse, json, type AdminResponse } from './response.js';
 import { isSourceReference, NO_SOURCES, sourcesRoute, type AdminSources } from './sources-api.js';
 import { storeErrorResponse } from './store-error.js';
+import { uiResponse, type UiAssets } from './ui-assets.js';
 import { WriteQueue } from './write-queue.js';
 import { retryLostRaces } from './write-retry.js';
 
@@ -79,6 +81,8 @@ export interface AdminDeps {
   readonly sources?: AdminSources;
   /** Validates and compiles profiles (shared with the store and the profile state; default: its own). */
   readonly profiles?: ProfileCache;
+  /** The dashboard's files, served under `/ui/` (absent: no dashboard). */
+  readonly ui?: UiAssets;
 }
 
 /** The query parameters of profile writes (PUT/PATCH). */
@@ -170,6 +174,10 @@ export class AdminApi {
     const { path, method } = request;
     const health = await healthAnswer(path, this.deps);
     if (health !== undefined) return health;
+    if ((path === '/ui' || path.startsWith('/ui/')) && this.deps.ui !== undefined) {
+      if (method !== 'GET' && method !== 'HEAD') throw new ApiError('ERR_METHOD', `${method} is not supported on ${path} (use GET, HEAD)`);
+      return uiResponse(this.deps.ui, path);
+    }
     if (!path.startsWith('/v1/')) throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
     /** Checks the method, then the query parameters this route takes for it. */
     const allow = (methods: string[], params: (m: string) => readonly string[] = () => []): void => {
@@ -208,6 +216,9 @@ export class AdminApi {
       case '/v1/refusals':
         allow(['GET']);
         return json(200, refusalsBody(this.deps.refusals?.(), (address) => this.explain(address)));
+      case '/v1/export':
+        allow(['GET'], () => EXPORT_PARAMS);
+        return json(200, exportAnswer(this.deps.store.get().profile, request.query, this.deps.sources));
       case '/v1/sources':
         allow(['GET']);
         return json(200, await sourcesRoute(path, method, this.deps.sources));

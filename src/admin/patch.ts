@@ -94,7 +94,7 @@ export function applyPatch(profile: Profile, patch: PatchBody, isReference?: IsR
   if (authorizedIpRanges.length === 0 && profile.authorizedIpRanges.length > 0) {
     throw new ApiError(
       'ERR_PATCH_DISABLES',
-      'The patch removes every authorized range, which would allow every source (an empty list disables the restriction); to do that on purpose, PUT {"authorizedIpRanges":[]}',
+      'The patch removes every authorized range, which would allow every source (an empty list disables the restriction); nothing was changed. To let every source connect on purpose, run: ipgate ranges disable',
     );
   }
   return { profile: { authorizedIpRanges, egressIpRanges }, added, removed };

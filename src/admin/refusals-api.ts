@@ -2,7 +2,7 @@
  * `GET /v1/refusals`: the most recent refused sources per listener (address, listener, count, first and last
  * refusal, the reason then) and what explain says of each address now, so an operator sees which address a
  * locked-out colleague really comes from, and whether adding it has taken effect. A data plane that does not
- * report refusals one by one (HAProxy) says so instead of answering with an empty list that looks like "none".
+ * report refusals one by one (HAProxy, nftables) says so instead of answering with an empty list that looks like "none".
  */
 import type { RefusalRecord } from '../runtime/refusal-ring.js';
 
@@ -11,7 +11,7 @@ export function refusalsBody(records: readonly RefusalRecord[] | undefined, expl
     return {
       supported: false,
       refusals: [],
-      note: 'this data plane (HAProxy) does not report refused sources one by one: see HAProxy\'s own log for the refused addresses',
+      note: 'this data plane (HAProxy or nftables) does not report refused sources one by one: see HAProxy\'s log or the nftables counters and kernel log for the refused addresses',
     };
   }
   return {

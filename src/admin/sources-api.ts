@@ -5,6 +5,7 @@
 import type { CompiledProfile } from '../policy/decide.js';
 import type { Profile } from '../policy/profile.js';
 import type { ReferenceCheck } from '../policy/validate.js';
+import type { ExpandedProfile } from '../sources/expand.js';
 import { referenceCheck } from '../sources/profile-check.js';
 import { parseReference } from '../sources/reference.js';
 import { ApiError } from './api-error.js';
@@ -14,6 +15,8 @@ export interface AdminSources {
   readonly reference: ReferenceCheck;
   /** Expands and compiles a profile; throws ProfileInvalidError (with problems) when it cannot be enforced. */
   compile(profile: Profile): CompiledProfile;
+  /** Expands a profile's references with the sources' current data (problems listed, nothing thrown). */
+  expand(profile: Profile): ExpandedProfile;
   /** Whether a profile entry is a reference (compared as written in a PATCH, not as a range). */
   isReference(entry: string): boolean;
   /** The reference and source that admitted a matched prefix, when one did. */
@@ -25,9 +28,12 @@ export interface AdminSources {
 /** Without sources, a reference is refused with a message that says so. */
 export const NO_SOURCES: ReferenceCheck = referenceCheck([]);
 
-/** Without sources, `<source>:<selector>` entries still reach validation, which refuses them and says why. */
+/**
+ * Without sources, references (`<source>:<selector>`, a bare service tag such as `AzureDevOps`) still reach
+ * validation, which refuses them and says what to configure (not "cannot parse as an IP address").
+ */
 export function isSourceReference(entry: string): boolean {
-  return parseReference(entry)?.kind === 'reference';
+  return parseReference(entry) !== undefined;
 }
 
 export async function sourcesRoute(path: string, method: string, sources: AdminSources | undefined): Promise<unknown> {

@@ -24,7 +24,8 @@ export interface CondenseOptions {
   /**
    * How the shared budget is split between IPv4 and IPv6 (within one family both agree).
    * `share` (default): the smallest sum over the families of extra addresses / required addresses of that
-   * family, so each family is condensed in proportion to its own size.
+   * family, so each family is condensed in proportion to its own size; at an equal sum, the fewest extra
+   * addresses in total, then the fewest prefixes.
    * `addresses`: the fewest extra addresses in total. An IPv6 address space dwarfs the IPv4 one, so this
    * spends nearly all the budget on IPv6 and may widen IPv4 as far as 0.0.0.0/0: unsafe for an allow-list
    * with both families, which is why it is not the default.
@@ -154,7 +155,7 @@ export function condense(ranges: Iterable<Range>, options: CondenseOptions): Con
 
 /**
  * How many prefixes each family gets: the best split of the shared budget for the objective, then the
- * fewest prefixes at that value. The caller has checked that the minimum counts fit in max.
+ * fewest extra addresses at that value, then the fewest prefixes. The caller has checked that the minimum counts fit in max.
  */
 function chooseCounts(plans: readonly FamilyPlan[], max: number, objective: CondenseObjective): number[] {
   const [first, second] = plans;
@@ -171,14 +172,20 @@ function chooseCounts(plans: readonly FamilyPlan[], max: number, objective: Cond
     const value = first.costAt(j1) * w1 + second.costAt(max - j1) * w2;
     if (value < best) best = value;
   }
+  // Several splits can reach the best value (with share, a wider IPv4 and a wider IPv6 can cost the same
+  // share): the fewest extra addresses in total decide, then the fewest prefixes, so the answer is unique.
   let pick: [number, number] = [low, max - low];
+  let pickExtra: bigint | undefined;
   let pickTotal = Infinity;
   for (let j1 = low; j1 <= high; j1++) {
     const rest = best - first.costAt(j1) * w1;
     if (rest < 0n) continue;
     const j2 = smallestCountFor(second, rest / w2);
-    if (j2 <= max - j1 && j1 + j2 < pickTotal) {
+    if (j2 > max - j1) continue;
+    const extra = first.costAt(j1) + second.costAt(j2);
+    if (pickExtra === undefined || extra < pickExtra || (extra === pickExtra && j1 + j2 < pickTotal)) {
       pick = [j1, j2];
+      pickExtra = extra;
       pickTotal = j1 + j2;
     }
   }

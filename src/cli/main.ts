@@ -21,7 +21,9 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   explain: { summary: 'ask a running gateway why an address is allowed or refused', load: () => import('./commands/explain.js') },
   export: { summary: 'export the profile, with range sources resolved, condensed for AKS/GKE/EKS', load: () => import('./commands/export.js') },
   sources: { summary: 'show or sync the configured provider range sources', load: () => import('./commands/sources.js') },
+  nft: { summary: 'remove the kernel rules of the nftables data plane (ipgate nft remove)', load: () => import('./commands/nft.js') },
   plan: { summary: 'plan the access paths of clients to an API server from a topology', load: () => import('./commands/plan.js') },
+  import: { summary: 'import the authorized ranges of an AKS, GKE or EKS cluster (az/gcloud/aws JSON)', load: () => import('./commands/import.js') },
 };
 
 const TOP: GroupDef = {

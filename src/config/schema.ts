@@ -3,7 +3,7 @@
  * checked further (addresses, ranges, the profile) in ./validate.ts.
  */
 import { z } from 'zod';
-import { sourcesSchema } from '../sources/schema.js';
+import { SOURCE_KEYS, sourcesSchema } from '../sources/schema.js';
 
 export const DEFAULT_PROXY_TIMEOUT_MS = 3000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
@@ -63,16 +63,29 @@ const storeShape = {
   cacheFile: z.string().min(1).optional(),
 };
 
-/** `dataplane: { type: haproxy, ... }`: HAProxy carries the connections; mode-specific keys are checked in ./validate.ts. */
+/** NFLOG logging of refused connections (nftables data plane). */
+const nftLogShape = {
+  group: z.number().int().min(0).max(65535),
+  perSecond: z.number().int().min(1).max(10_000).default(10),
+};
+
+/**
+ * `dataplane: { type: haproxy | nftables, ... }`: HAProxy carries the connections, or the kernel enforces;
+ * which keys apply to which type (and HAProxy mode) is checked in ./dataplane.ts.
+ */
 const dataplaneShape = {
-  type: z.literal('haproxy'),
-  mode: z.enum(['managed', 'attach']),
+  type: z.enum(['haproxy', 'nftables']),
+  mode: z.enum(['managed', 'attach']).optional(),
   binary: z.string().min(1).optional(),
   stateDir: z.string().min(1).optional(),
   threads: z.number().int().min(1).max(64).optional(),
   socket: z.string().min(1).optional(),
   mapFile: z.string().min(1).optional(),
   frontends: z.array(z.string().min(1)).min(1).optional(),
+  hooks: z.array(z.enum(['input', 'forward'])).min(1).max(2).optional(),
+  refuse: z.enum(['reset', 'drop']).optional(),
+  verifyIntervalMs: z.number().int().min(100).max(3_600_000).optional(),
+  log: z.strictObject(nftLogShape).optional(),
 };
 
 const profileShape = {
@@ -89,7 +102,8 @@ const sourceFetchShape = {
 };
 
 const topShape = {
-  upstream: z.string(),
+  // Required except with the nftables data plane (checked in ./validate.ts).
+  upstream: z.string().optional(),
   listeners: z.array(z.strictObject(listenerShape)).min(1),
   admin: z.strictObject(adminShape).optional(),
   metrics: z.strictObject(metricsShape).optional(),
@@ -120,6 +134,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   'store.etcd': Object.keys(etcdShape),
   profile: Object.keys(profileShape),
   dataplane: Object.keys(dataplaneShape),
-  'sources[]': ['name', 'type', 'url', 'file', 'refresh'],
+  'dataplane.log': Object.keys(nftLogShape),
+  'sources[]': SOURCE_KEYS,
   sourceFetch: Object.keys(sourceFetchShape),
 };

@@ -91,10 +91,31 @@ export interface HaproxyAttachConfig {
 
 export type HaproxyDataplaneConfig = HaproxyManagedConfig | HaproxyAttachConfig;
 
+/**
+ * `dataplane: { type: nftables }`: the kernel enforces; ipgate keeps `table inet ipgate` equal to the profile.
+ * Listener addresses are the protected service's own address and port; no proxy is in the path.
+ */
+export interface NftablesDataplaneConfig {
+  readonly type: 'nftables';
+  /** The nft binary (default `nft`, looked up in PATH). */
+  readonly binary: string;
+  /** Netfilter hooks the rules sit on: `input` (the service runs on this host), `forward` (reached through DNAT or a bridge). */
+  readonly hooks: readonly ('input' | 'forward')[];
+  /** What a refused source gets: a TCP reset (default) or nothing (drop). */
+  readonly refuse: 'reset' | 'drop';
+  /** How often the table is read back and compared with the profile in force. */
+  readonly verifyIntervalMs: number;
+  /** Refused connections logged to this NFLOG group at most `perSecond` times a second, read for the audit log. */
+  readonly log?: { readonly group: number; readonly perSecond: number };
+}
+
+export type DataplaneConfig = HaproxyDataplaneConfig | NftablesDataplaneConfig;
+
 export interface GatewayConfig {
   /** Where the config came from (a file path, or `command line`). */
   readonly source: string;
-  readonly upstream: Endpoint;
+  /** Where allowed connections go; absent only with the nftables data plane (nothing is proxied there). */
+  readonly upstream?: Endpoint;
   readonly listeners: readonly ListenerConfig[];
   readonly admin?: AdminConfig;
   /** A listener for /metrics, /healthz and /readyz without a token (then /metrics on the admin API needs one). */
@@ -116,8 +137,8 @@ export interface GatewayConfig {
   readonly sourcesCacheDir?: string;
   /** Download settings of URL sources (defaults: 30 s per attempt, 2 retries, 1 s first backoff). */
   readonly sourceFetch?: { readonly timeoutMs?: number | undefined; readonly retries?: number | undefined; readonly backoffMs?: number | undefined };
-  /** HAProxy carries the connections instead of ipgate's own listeners. */
-  readonly dataplane?: HaproxyDataplaneConfig;
+  /** HAProxy carries the connections, or the kernel enforces (nftables), instead of ipgate's own listeners. */
+  readonly dataplane?: DataplaneConfig;
 }
 
 /**

@@ -130,6 +130,13 @@ function proxyProtocolConfig(raw: { readonly trustedFrom: readonly string[]; rea
   return { trustedFrom: raw.trustedFrom, timeoutMs: raw.timeoutMs ?? DEFAULT_PROXY_TIMEOUT_MS };
 }
 
+/** `upstream` is required, except with the nftables data plane (nothing is proxied: the kernel filters). */
+function upstreamProblems(document: unknown): ConfigProblem[] {
+  const top = record(document) ?? {};
+  if (top['upstream'] !== undefined || record(top['dataplane'])?.['type'] === 'nftables') return [];
+  return [{ path: 'upstream', code: 'ERR_CONFIG_MISSING_KEY', message: 'required key is missing' }];
+}
+
 function adminConfig(raw: NonNullable<RawConfig['admin']>, baseDir: string): AdminConfig {
   const tls = raw.tls;
   return {
@@ -158,8 +165,9 @@ const profileOnlySchema = configSchema.partial({ upstream: true, listeners: true
 export function validateConfig(document: unknown, source: string, baseDir: string): GatewayConfig {
   const config = validateDocument(document, source, baseDir, true);
   // configSchema requires both keys, so they are present here.
-  if (config.upstream === undefined || config.listeners === undefined) throw new ConfigError(source, [{ path: 'upstream', code: 'ERR_CONFIG_MISSING_KEY', message: 'required key is missing' }]);
-  return { ...config, upstream: config.upstream, listeners: config.listeners };
+  // configSchema requires listeners, and validateDocument requires upstream unless the kernel enforces.
+  if (config.listeners === undefined) throw new ConfigError(source, [{ path: 'listeners', code: 'ERR_CONFIG_MISSING_KEY', message: 'required key is missing' }]);
+  return { ...config, listeners: config.listeners };
 }
 
 /** Like validateConfig for a file read for its profile, store and sources: `upstream`/`listeners` may be absent. */
@@ -172,6 +180,7 @@ function validateDocument(document: unknown, source: string, baseDir: string, ga
   const parsed = (gateway ? configSchema : profileOnlySchema).safeParse(document ?? {}, { reportInput: true });
   const knownKeys = (path: string): readonly string[] => KNOWN_KEYS[path] ?? [];
   const problems = [...(parsed.success ? [] : zodProblems(parsed.error.issues, knownKeys)), ...valueProblems(document)];
+  if (gateway) problems.push(...upstreamProblems(document));
   if (!parsed.success || problems.length > 0) throw new ConfigError(source, problems);
   const raw: Omit<RawConfig, 'upstream' | 'listeners'> & { readonly upstream?: string | undefined; readonly listeners?: RawConfig['listeners'] | undefined } = parsed.data;
   const listeners: ListenerConfig[] | undefined = raw.listeners?.map((l) => ({
@@ -198,7 +207,11 @@ function validateDocument(document: unknown, source: string, baseDir: string, ga
     ...(raw.sources === undefined || raw.sources.length === 0
       ? {}
       : {
-          sources: raw.sources.map((s) => (s.file === undefined ? s : { ...s, file: absolute(baseDir, s.file) })),
+          sources: raw.sources.map((s) => ({
+            ...s,
+            ...(s.file === undefined ? {} : { file: absolute(baseDir, s.file) }),
+            ...(s.kubeconfig === undefined ? {} : { kubeconfig: absolute(baseDir, s.kubeconfig) }),
+          })),
           ...(raw.sourceFetch === undefined ? {} : { sourceFetch: raw.sourceFetch }),
           sourcesCacheDir: resolve(raw.store?.file === undefined ? baseDir : dirname(absolute(baseDir, raw.store.file)), '.ipgate-cache', 'sources'),
         }),

@@ -13,12 +13,13 @@
  * such as `::/0`, is written as the pieces around it). Then HAProxy allows a source exactly when ipgate does.
  */
 import { formatRange } from '../cidr/format.js';
-import { mergeRanges } from '../cidr/merge.js';
 import { parseRange } from '../cidr/parse.js';
 import { BITS, type Range } from '../cidr/types.js';
 import type { CompiledProfile } from '../policy/decide.js';
+import { allowedRanges } from '../policy/allowed.js';
 import type { Profile } from '../policy/profile.js';
-import { isEgressOnlySentinel } from '../policy/validate.js';
+
+export { allowedRanges };
 
 /** ::ffff:0:0/96, the IPv4-mapped block: ipgate judges these sources as IPv4. */
 export const MAPPED_BLOCK: Range = { family: 6, network: 0xffffn << 32n, prefix: 96 };
@@ -50,34 +51,6 @@ export function subtractRange(range: Range, hole: Range): Range[] {
     out.push({ family: range.family, network: pathNetwork ^ (1n << shift), prefix });
   }
   return out;
-}
-
-/**
- * The parsed lists: a compiled profile carries them (parsed once, at compile time); a plain profile is
- * parsed here.
- */
-function listsOf(source: Profile | CompiledProfile): { authorized: readonly Range[]; egress: readonly Range[] } {
-  if ('decide' in source) {
-    const { authorizedRanges, egressRanges } = source;
-    if (authorizedRanges !== undefined && egressRanges !== undefined) {
-      return { authorized: authorizedRanges.map((e) => e.range), egress: egressRanges.map((e) => e.range) };
-    }
-    return listsOf(source.profile);
-  }
-  return { authorized: source.authorizedIpRanges.map(parseRange), egress: source.egressIpRanges.map(parseRange) };
-}
-
-/** The ranges of a profile's decision (allowed sources), before the map's IPv6 adjustment. */
-export function allowedRanges(source: Profile | CompiledProfile): Range[] {
-  const { authorized, egress } = listsOf(source);
-  if (authorized.length === 0) {
-    return [
-      { family: 4, network: 0n, prefix: 0 },
-      { family: 6, network: 0n, prefix: 0 },
-    ];
-  }
-  const egressOnly = authorized.length === 1 && authorized[0] !== undefined && isEgressOnlySentinel(authorized[0]);
-  return mergeRanges(egressOnly ? egress : [...authorized, ...egress]);
 }
 
 /**

@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatewayConfig, HaproxyDataplaneConfig } from '../config/types.js';
 import { formatEndpoint } from '../config/address.js';
+import { requireUpstream } from '../config/upstream.js';
 import { IpgateError } from '../errors.js';
 import type { Logger } from '../runtime/log.js';
 import type { ProfileGeneration, ProfileState } from '../runtime/profile-state.js';
@@ -99,7 +100,7 @@ export class HaproxyDataPlane implements DataPlane {
       configFile,
       renderHaproxyConfig({
         listeners: config.listeners,
-        upstream: config.upstream,
+        upstream: requireUpstream(config),
         upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
         socketPath,
         mapFile,

@@ -12,11 +12,13 @@ export const SUBJECTS = {
   profile: 'Access profiles',
   aks: 'AKS rules (ipgate ranges validate --target aks)',
   export: 'Exporting a list (ipgate export)',
+  import: 'Importing from a cloud (ipgate import)',
   config: 'Config file',
   store: 'Profile store (file, etcd)',
   admin: 'Admin API',
   gateway: 'Gateway',
   haproxy: 'HAProxy data plane',
+  nftables: 'nftables data plane',
   sources: 'Range sources',
   planner: 'Access planner (ipgate plan)',
   cli: 'Command line',
@@ -85,7 +87,7 @@ const TABLE = {
   ERR_AKS_TOO_MANY: { subject: 'aks', meaning: 'The list has more than the 200 entries AKS accepts.', findingIn: VALIDATE },
   ERR_AKS_ALLOW_ALL_COMBINED: { subject: 'aks', meaning: '0.0.0.0/0 (every IPv4 address) is combined with other entries.', findingIn: VALIDATE },
   ERR_AKS_SERVICE_TAGS: { subject: 'aks', meaning: 'A second service tag; AKS allows at most one.', findingIn: VALIDATE },
-  ERR_AKS_SERVICE_TAG_VNET: { subject: 'aks', meaning: 'A service tag on a cluster with API server VNet integration, where AKS refuses tags.' },
+  ERR_AKS_SERVICE_TAG_VNET: { subject: 'aks', meaning: 'A service tag on a cluster with API server VNet integration, where AKS refuses tags (`ranges validate --target aks --vnet-integration`, `export --target aks --vnet-integration` without `--expand-tags`).', exit: 2, findingIn: VALIDATE },
 
   // ipgate export.
   ERR_EXPORT_DISABLED: { subject: 'export', meaning: 'The profile has no authorized ranges (everyone may connect), so there is no list to export.', exit: 2 },
@@ -93,6 +95,11 @@ const TABLE = {
   ERR_EXPORT_NOT_GLOBAL: { subject: 'export', meaning: 'A listed range overlaps a private or special-purpose block, which AKS refuses.', exit: 2 },
   ERR_EXPORT_EMPTY: { subject: 'export', meaning: 'No range is left for the target after its rules.', exit: 2 },
   ERR_EXCLUDE_PARSE: { subject: 'export', meaning: 'A line of the `--exclude` file is not a range.', exit: 2 },
+
+  // ipgate import (src/policy/cloud-import*.ts).
+  ERR_IMPORT_SHAPE: { subject: 'import', meaning: 'The file is not the JSON of `az aks show`, `gcloud container clusters describe --format json` or `aws eks describe-cluster` (as the provider named says).', exit: 2 },
+  ERR_IMPORT_NO_PUBLIC_ENDPOINT: { subject: 'import', meaning: 'The cluster has no public endpoint (a private AKS cluster, EKS with endpointPublicAccess false, GKE private endpoint without authorized networks): authorized ranges do not apply, there is nothing to import.', exit: 2 },
+  ERR_IMPORT_INVALID: { subject: 'import', meaning: 'An entry of the cloud\'s list is not something ipgate takes; each is named with its code and fix.', exit: 2 },
 
   // The config file (src/config).
   ERR_CONFIG_INVALID: { subject: 'config', meaning: 'The config has problems; each is listed with its own code and its key path.', exit: 2 },
@@ -141,7 +148,7 @@ const TABLE = {
   ERR_BODY_UNKNOWN_KEY: { subject: 'admin', meaning: 'An unknown key in the request body (listed under ERR_BODY_SHAPE).', http: 400, exit: 2 },
   ERR_PATCH_EMPTY: { subject: 'admin', meaning: 'A PATCH has no entries to add or remove.', http: 400, exit: 2 },
   ERR_PATCH_INVALID: { subject: 'admin', meaning: 'A PATCH has bad entries; each is listed with its own code and nothing was changed.', http: 400, exit: 2 },
-  ERR_PATCH_DISABLES: { subject: 'admin', meaning: 'A PATCH would remove every authorized range, which would allow every source (PUT an empty list to do that on purpose).', http: 400, exit: 2 },
+  ERR_PATCH_DISABLES: { subject: 'admin', meaning: 'A PATCH would remove every authorized range, which would allow every source (`ipgate ranges disable` does that on purpose).', http: 400, exit: 2 },
   ERR_ENTRY: { subject: 'admin', meaning: 'An entry of a PATCH could not be read.', http: 400, exit: 2 },
   ERR_ENTRY_NOT_FOUND: { subject: 'admin', meaning: 'A PATCH removes an entry that is not in the list.', http: 400, exit: 2 },
   ERR_LOCKOUT: { subject: 'admin', meaning: 'The change would refuse the caller\'s own address, which is allowed now (repeat with force to mean it).', http: 409, exit: 2 },
@@ -165,13 +172,21 @@ const TABLE = {
   ERR_HAPROXY_NOT_APPLIED: { subject: 'haproxy', meaning: 'The change is stored but HAProxy does not enforce it yet (it is retried).', http: 502, exit: 2 },
   ERR_DATAPLANE: { subject: 'haproxy', meaning: 'The change is stored but the data plane failed to take it, for a reason without its own code.', http: 502, exit: 2 },
 
+  // The nftables data plane (src/nftables): the kernel enforces, ipgate keeps table inet ipgate.
+  ERR_NFT_UNAVAILABLE: { subject: 'nftables', meaning: 'nft cannot be run (not installed, not at dataplane.binary), may not change the ruleset (not root, no CAP_NET_ADMIN), or the kernel has no nf_tables; the message says which and how to fix it. While running the kernel keeps the last list.', http: 502, exit: 2 },
+  ERR_NFT_REFUSED: { subject: 'nftables', meaning: 'nft refused a change to table inet ipgate (its own message is quoted); nothing changed, the kernel keeps the last list, and the change is retried.', http: 502, exit: 2 },
+  ERR_NFT_DRIFT: { subject: 'nftables', meaning: 'table inet ipgate read back differs from what ipgate wrote (a set or rule changed by hand, the table deleted); logged, counted and repaired by writing the whole table again.', http: 502, exit: 2 },
+
   // Range sources (src/sources).
-  ERR_SOURCE_UNKNOWN: { subject: 'sources', meaning: 'A reference names a source that is not configured (or is a service tag without an azure-service-tags source).', http: 400, exit: 2, findingIn: ['sources show'] },
+  ERR_SOURCE_UNKNOWN: { subject: 'sources', meaning: 'A reference names a source that is not configured.', http: 400, exit: 2, findingIn: ['sources show'] },
   ERR_SELECTOR_UNKNOWN: { subject: 'sources', meaning: 'A reference\'s selector is not in the source\'s data; close matches are suggested.', http: 400, exit: 2, findingIn: ['sources show'] },
   ERR_SOURCE_UNAVAILABLE: { subject: 'sources', meaning: 'A referenced source has no data yet (never fetched, no cache).', http: 400, exit: 2, findingIn: ['sources show'] },
   ERR_REFERENCE_EMPTY: { subject: 'sources', meaning: 'A reference selects no prefixes.', http: 400, exit: 2, findingIn: ['sources show'] },
   ERR_SOURCE_FETCH: { subject: 'sources', meaning: 'A source cannot be downloaded or read (HTTP error, timeout, size limit, unreadable file); its last good data stays.', findingIn: ['sources sync'] },
   ERR_SOURCE_PARSE: { subject: 'sources', meaning: 'A source\'s data is not what its type publishes; its last good data stays.', findingIn: ['sources sync'] },
+  ERR_SERVICE_TAG_NO_SOURCE: { subject: 'sources', meaning: 'An entry is an Azure service tag (`AzureDevOps`), but no azure-service-tags source is configured to resolve it; the suggestion is the source to add.', http: 400, exit: 2 },
+  ERR_REFERENCE_FIELD: { subject: 'sources', meaning: 'A reference stands in the wrong list: Kubernetes discovery (`k8s:nodes/ExternalIP`) belongs in egressIpRanges, provider ranges and service tags in authorizedIpRanges.', http: 400, exit: 2 },
+  ERR_KUBECONFIG_INVALID: { subject: 'sources', meaning: 'A kubernetes source cannot connect: its kubeconfig (or in-cluster service account) is missing, unreadable, incomplete or uses a credential plugin; its last good data stays.', findingIn: ['sources sync'] },
   ERR_DURATION: { subject: 'sources', meaning: 'A duration (a source\'s refresh) is not a number and a unit (d, h, m, s), or is shorter than 1s.', exit: 2 },
 
   // The access planner (src/planner).
@@ -198,6 +213,7 @@ const TABLE = {
   ERR_USAGE: { subject: 'cli', meaning: 'A command, flag or argument is missing, unknown or malformed (the admin API: `explain` without ?ip=).', http: 400, exit: 2 },
   ERR_FILE_READ: { subject: 'cli', meaning: 'A file named on the command line (a range list, a topology) cannot be read.', exit: 2 },
   ERR_LIST_INVALID: { subject: 'cli', meaning: 'A range list has invalid entries; each is listed with its line and code.', exit: 2 },
+  ERR_LIST_JSON: { subject: 'cli', meaning: 'A range list starts with `[` but is not a JSON array of strings (the form `az aks show --query ...` prints).', exit: 2 },
   ERR_SERVER_URL: { subject: 'cli', meaning: '--server is not an http:// or https:// URL.', exit: 2 },
   ERR_SERVER_UNREACHABLE: { subject: 'cli', meaning: 'The gateway\'s admin API cannot be reached.', exit: 2 },
   ERR_SERVER_TIMEOUT: { subject: 'cli', meaning: 'The gateway did not answer within --timeout.', exit: 2 },

@@ -8,7 +8,7 @@ import { compileMatcher, type Matcher } from '../cidr/matcher.js';
 import { socketAddress } from '../cidr/format.js';
 import type { Endpoint } from '../config/address.js';
 import type { ListenerConfig } from '../config/types.js';
-import type { AuditLog } from './audit-log.js';
+import type { AuditLog } from '../runtime/audit-log.js';
 import type { ConnectionTracker, TrackedConnection } from './connection-tracker.js';
 import { countReason, type ListenerCounters } from './counters.js';
 import type { ProfileState } from '../runtime/profile-state.js';

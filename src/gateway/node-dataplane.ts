@@ -6,12 +6,13 @@
 import type { Registry } from 'prom-client';
 import { formatEndpoint } from '../config/address.js';
 import type { GatewayConfig } from '../config/types.js';
+import { requireUpstream } from '../config/upstream.js';
 import { IpgateError } from '../errors.js';
 import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
 import type { Logger } from '../runtime/log.js';
 import type { ProfileState } from '../runtime/profile-state.js';
 import { RefusalRing, type RefusalRecord } from '../runtime/refusal-ring.js';
-import { openAuditLog, type AuditLog } from './audit-log.js';
+import { openAuditLog, type AuditLog } from '../runtime/audit-log.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { newListenerCounters, type ListenerCounters } from './counters.js';
 import { GatewayListener } from './listener.js';
@@ -52,7 +53,7 @@ export class NodeDataPlane implements DataPlane {
         plane.refusals.push(refusals);
         const listener = new GatewayListener({
           config: listenerConfig,
-          upstream: config.upstream,
+          upstream: requireUpstream(config),
           upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
           state,
           counters,

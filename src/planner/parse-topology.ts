@@ -49,6 +49,7 @@ const schema = z.strictObject({
     via: z.unknown(),
     dns: z.enum(['public', 'internal']).optional(),
     sourceIpRanges: ranges.optional(),
+    expect: z.enum(['reachable', 'blocked']).optional(),
   })),
 });
 
@@ -290,7 +291,8 @@ function checkPeerings(c: Checker, raw: unknown): void {
   });
 }
 
-const VIA_HELP = 'internet, { network: NAME } or { vpn: NAME, kind: p2s | s2s }';
+const VIA_HELP = 'internet, { network: NAME } or { vpn: NAME, kind: p2s | s2s, forcedTunnel?: true }';
+const VIA_KEYS = ['network', 'vpn', 'kind', 'forcedTunnel'];
 
 function checkVia(c: Checker, via: unknown, at: string): void {
   if (via === undefined) {
@@ -307,10 +309,11 @@ function checkVia(c: Checker, via: unknown, at: string): void {
   }
   const keys = Object.keys(via);
   for (const key of keys) {
-    if (key !== 'network' && key !== 'vpn' && key !== 'kind') {
-      c.add(`${at}.${key}`, 'ERR_TOPOLOGY_UNKNOWN_KEY', `unknown key ${JSON.stringify(key)} (known keys: network, vpn, kind)`, closestName(key, ['network', 'vpn', 'kind']));
+    if (!VIA_KEYS.includes(key)) {
+      c.add(`${at}.${key}`, 'ERR_TOPOLOGY_UNKNOWN_KEY', `unknown key ${JSON.stringify(key)} (known keys: ${VIA_KEYS.join(', ')})`, closestName(key, VIA_KEYS));
     }
   }
+  if ('forcedTunnel' in via && typeof via['forcedTunnel'] !== 'boolean') c.add(`${at}.forcedTunnel`, 'ERR_TOPOLOGY_TYPE', 'expected true or false');
   if ('network' in via && 'vpn' in via) {
     c.add(at, 'ERR_TOPOLOGY_VIA', 'give either network or vpn, not both');
     return;
@@ -319,6 +322,7 @@ function checkVia(c: Checker, via: unknown, at: string): void {
     if (typeof via['network'] !== 'string') c.add(`${at}.network`, 'ERR_TOPOLOGY_TYPE', 'expected a network name');
     else c.network(via['network'], `${at}.network`);
     if ('kind' in via) c.add(`${at}.kind`, 'ERR_TOPOLOGY_VIA', 'kind applies to vpn clients only');
+    if ('forcedTunnel' in via) c.add(`${at}.forcedTunnel`, 'ERR_TOPOLOGY_VIA', 'forcedTunnel applies to vpn clients only (a client in a network already reaches the internet from the network\'s egressIpRanges)');
     return;
   }
   if (!('vpn' in via)) {
@@ -362,6 +366,9 @@ function checkClients(c: Checker, raw: unknown): void {
     if (isRecord(via) && 'network' in via && sources !== undefined) {
       c.add(`${at}.sourceIpRanges`, 'ERR_TOPOLOGY_SOURCES', 'a client in a network reaches the internet from the network\'s egressIpRanges; set them on the network instead');
     }
+    if (isRecord(via) && 'vpn' in via && via['forcedTunnel'] === true && sources !== undefined) {
+      c.add(`${at}.sourceIpRanges`, 'ERR_TOPOLOGY_SOURCES', `a forced-tunnel VPN client reaches the internet through the VPN, from the egressIpRanges of network ${String(via['vpn'])}; set them on that network instead`);
+    }
     if (via === 'internet' && (sources === undefined || list(sources).length === 0)) {
       c.add(`${at}.sourceIpRanges`, 'ERR_TOPOLOGY_SOURCES', 'an internet client needs sourceIpRanges: the public addresses it connects from');
     }
@@ -382,7 +389,7 @@ function checkClients(c: Checker, raw: unknown): void {
 
 function toVia(via: unknown): ClientVia {
   if (isRecord(via) && typeof via['network'] === 'string') return { kind: 'network', network: via['network'] };
-  if (isRecord(via) && typeof via['vpn'] === 'string') return { kind: 'vpn', network: via['vpn'], vpn: via['kind'] === 's2s' ? 's2s' : 'p2s' };
+  if (isRecord(via) && typeof via['vpn'] === 'string') return { kind: 'vpn', network: via['vpn'], vpn: via['kind'] === 's2s' ? 's2s' : 'p2s', forcedTunnel: via['forcedTunnel'] === true };
   return { kind: 'internet' };
 }
 
@@ -418,6 +425,7 @@ function build(raw: Raw): Topology {
       via: toVia(cl.via),
       dns: cl.dns ?? 'public',
       ...(cl.sourceIpRanges === undefined ? {} : { sourceIpRanges: cl.sourceIpRanges }),
+      expect: cl.expect ?? 'reachable',
     })),
   };
 }

@@ -39,6 +39,11 @@ export function planTopology(topology: Topology, options: PlanOptions = {}): Pla
   };
 }
 
+/** Whether every client gets what it is meant to: in (the default), or kept out (`expect: blocked`). */
+export function allAsExpected(plan: Plan): boolean {
+  return plan.clients.every((c) => c.asExpected);
+}
+
 /** Whether every client reaches the API server. */
 export function allReachable(plan: Plan): boolean {
   return plan.clients.every((c) => c.verdict === 'reachable');

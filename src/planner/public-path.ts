@@ -2,8 +2,10 @@
  * Rules for the public endpoint: where a client's connection comes from as the API server sees it, and
  * whether the access profile admits it. Internet clients connect from their sourceIpRanges, clients inside a
  * network from the network's egressIpRanges (NAT gateway, firewall), VPN clients from their own internet
- * connection (sourceIpRanges when given; otherwise unknown). The profile decides with AKS's rules: an empty
- * list admits everyone, the egress addresses are always admitted, 0.0.0.0/32 admits only them.
+ * connection (sourceIpRanges when given; otherwise unknown), or, with forced tunnelling (their internet
+ * traffic goes through the VPN too), from the gateway network's egressIpRanges. The profile decides with
+ * AKS's rules: an empty list admits everyone, the egress addresses are always admitted, 0.0.0.0/32 admits
+ * only them.
  */
 import { parseRange } from '../cidr/parse.js';
 import { formatRange } from '../cidr/format.js';
@@ -23,15 +25,24 @@ export interface PublicSource {
   readonly ranges: Range[];
   /** The entries as the API server sees them, for display (unresolved references as written). */
   readonly shown: string[];
-  readonly unresolved: SourceReference[];
+  readonly unresolved: UnresolvedSource[];
+  /** Resolved references that are Azure service tags: the reference as written and the tag. */
+  readonly tags: Array<{ readonly reference: string; readonly tag: string; readonly prefixes: number }>;
   /** Set when the client's public address is not known at all. */
   readonly unknown?: Blocker;
 }
 
-function fromEntries(entries: readonly string[], resolve: SourceResolver): Pick<PublicSource, 'ranges' | 'shown' | 'unresolved'> {
+/** A reference that could not be resolved, and why when the resolver said. */
+export interface UnresolvedSource {
+  readonly reference: SourceReference;
+  readonly problem?: string;
+}
+
+function fromEntries(entries: readonly string[], resolve: SourceResolver): Pick<PublicSource, 'ranges' | 'shown' | 'unresolved' | 'tags'> {
   const ranges: Range[] = [];
   const shown: string[] = [];
-  const unresolved: SourceReference[] = [];
+  const unresolved: UnresolvedSource[] = [];
+  const tags: PublicSource['tags'] = [];
   for (const text of entries) {
     const entry = classifySource(text);
     if (entry.kind === 'range') {
@@ -40,15 +51,41 @@ function fromEntries(entries: readonly string[], resolve: SourceResolver): Pick<
       continue;
     }
     const resolved = resolve(entry.reference);
-    if (resolved === undefined) {
-      unresolved.push(entry.reference);
+    if (resolved === undefined || 'problem' in resolved) {
+      unresolved.push({ reference: entry.reference, ...(resolved === undefined ? {} : { problem: resolved.problem }) });
       shown.push(text);
     } else {
-      ranges.push(...resolved);
-      shown.push(`${text} (${resolved.length} range${resolved.length === 1 ? '' : 's'})`);
+      // The public endpoints planned for (AKS, GKE, EKS) are IPv4: a list's IPv6 prefixes never reach them.
+      const v4 = resolved.ranges.filter((r) => r.family === 4);
+      const v6 = resolved.ranges.length - v4.length;
+      ranges.push(...v4);
+      if (resolved.serviceTag !== undefined) tags.push({ reference: text, tag: resolved.serviceTag, prefixes: v4.length });
+      shown.push(`${text} (${v4.length} IPv4 range${v4.length === 1 ? '' : 's'}${v6 === 0 ? '' : `; ${v6} IPv6 left out: the public endpoint is IPv4`})`);
     }
   }
-  return { ranges, shown, unresolved };
+  return { ranges, shown, unresolved, tags };
+}
+
+/** The public source of machines in (or tunnelled into) a network: its egress addresses, or unknown. */
+function networkEgress(topology: Topology, network: string, description: string, resolve: SourceResolver): PublicSource {
+  const index = topology.networks.findIndex((n) => n.name === network);
+  const egress = topology.networks[index]?.egressIpRanges;
+  if (egress === undefined || egress.length === 0) {
+    return {
+      description,
+      ranges: [],
+      shown: [],
+      unresolved: [],
+      tags: [],
+      unknown: {
+        code: 'SOURCE_UNKNOWN',
+        path: 'public',
+        message: `network ${network} does not say which public addresses it reaches the internet from, so the address the API server sees is unknown`,
+        fix: `set networks[${index}].egressIpRanges to the network's outbound addresses (NAT gateway, firewall or load balancer IPs)`,
+      },
+    };
+  }
+  return { description, ...fromEntries(egress, resolve) };
 }
 
 /** Rule: the public source of a client, as the API server sees it. */
@@ -57,24 +94,9 @@ export function publicSource(topology: Topology, client: Client, resolve: Source
   if (via.kind === 'internet') {
     return { description: 'its sourceIpRanges', ...fromEntries(client.sourceIpRanges ?? [], resolve) };
   }
-  if (via.kind === 'network') {
-    const index = topology.networks.findIndex((n) => n.name === via.network);
-    const egress = topology.networks[index]?.egressIpRanges;
-    if (egress === undefined || egress.length === 0) {
-      return {
-        description: `the outbound addresses of network ${via.network}`,
-        ranges: [],
-        shown: [],
-        unresolved: [],
-        unknown: {
-          code: 'SOURCE_UNKNOWN',
-          path: 'public',
-          message: `network ${via.network} does not say which public addresses it reaches the internet from, so the address the API server sees is unknown`,
-          fix: `set networks[${index}].egressIpRanges to the network's outbound addresses (NAT gateway, firewall or load balancer IPs)`,
-        },
-      };
-    }
-    return { description: `the outbound addresses of network ${via.network}`, ...fromEntries(egress, resolve) };
+  if (via.kind === 'network') return networkEgress(topology, via.network, `the outbound addresses of network ${via.network}`, resolve);
+  if (via.forcedTunnel) {
+    return networkEgress(topology, via.network, `the outbound addresses of network ${via.network} (forced tunnel: the client's internet traffic goes through the VPN)`, resolve);
   }
   const own = via.vpn === 'p2s' ? 'the VPN user\'s own internet connection (not through the VPN)' : 'the on-premises network\'s own internet connection (not through the VPN)';
   if (client.sourceIpRanges !== undefined && client.sourceIpRanges.length > 0) {
@@ -85,6 +107,7 @@ export function publicSource(topology: Topology, client: Client, resolve: Source
     ranges: [],
     shown: [],
     unresolved: [],
+    tags: [],
     unknown: {
       code: 'SOURCE_UNKNOWN',
       path: 'public',

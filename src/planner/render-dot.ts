@@ -1,7 +1,8 @@
 /**
  * The plan as a Graphviz picture: networks (with their address spaces and VPN gateways), peerings (with
  * their gateway-transit flags), the API server's endpoints, and each client's path, green when it reaches
- * the API server, red when blocked, orange when it cannot be decided.
+ * the API server, red when blocked, orange when it cannot be decided; a client meant to stay out is grey
+ * when it is kept out and red when it gets in.
  */
 import type { ClientPlan } from './plan-client.js';
 import type { Plan } from './plan.js';
@@ -68,13 +69,17 @@ export function renderDot(plan: Plan, topology: Topology): string {
   });
   plan.clients.forEach((c, i) => {
     const client = topology.clients[i];
-    const color = COLOR[c.verdict];
-    out.push(`  client${i} ${attrs({ label: `${c.name}\n${c.verdict}`, shape: 'ellipse', color, fontcolor: color, style: 'bold' })};`);
+    // A client meant to stay out: grey when it is kept out, red when it gets in.
+    const color = c.expect === 'blocked' ? (c.verdict === 'blocked' ? '#57606a' : '#cf222e') : COLOR[c.verdict];
+    const state = c.expect === 'blocked' ? (c.verdict === 'blocked' ? 'blocked, as expected' : `${c.verdict}, meant to stay out`) : c.verdict;
+    out.push(`  client${i} ${attrs({ label: `${c.name}\n${state}`, shape: 'ellipse', color, fontcolor: color, style: 'bold' })};`);
     const hops: string[] = [`client${i}`];
     const via = client?.via;
-    if (via !== undefined && (via.kind === 'network' || (via.kind === 'vpn' && c.path === 'internal'))) {
+    if (via !== undefined && (via.kind === 'network' || (via.kind === 'vpn' && (c.path === 'internal' || via.forcedTunnel)))) {
       const index = netIndex.get(via.network) ?? -1;
       hops.push(via.kind === 'vpn' ? `gw${index}` : `net${index}`);
+      // A forced tunnel leaves for the internet from the gateway network.
+      if (via.kind === 'vpn' && via.forcedTunnel && c.path === 'public') hops.push(`net${index}`);
     }
     if (c.path === 'internal') {
       if (via !== undefined && via.kind !== 'internet' && api.vnetIntegration !== undefined && via.network !== api.vnetIntegration.network) {
@@ -87,7 +92,8 @@ export function renderDot(plan: Plan, topology: Topology): string {
     }
     for (let h = 1; h < hops.length; h++) {
       const last = h === hops.length - 1;
-      const label = h === 1 ? c.name : last && c.verdict !== 'reachable' ? `${c.verdict}: ${[...new Set(c.blockers.filter((b) => b.path === c.path).map((b) => b.code))].join(', ')}` : '';
+      const codes = [...new Set(c.blockers.filter((b) => b.path === c.path).map((b) => b.code))];
+      const label = h === 1 ? c.name : last && c.verdict !== 'reachable' ? (codes.length === 0 ? c.verdict : `${c.verdict}: ${codes.join(', ')}`) : '';
       const a: Record<string, string> = { color, penwidth: '1.6' };
       if (label !== '') {
         a['label'] = label;

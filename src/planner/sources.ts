@@ -21,10 +21,16 @@ export type SourceEntry =
   | { readonly kind: 'range'; readonly text: string; readonly range: Range }
   | { readonly kind: 'reference'; readonly text: string; readonly reference: SourceReference };
 
-/** Turns a reference into its ranges, or undefined when it cannot (unknown name, no data offline). */
-export type SourceResolver = (reference: SourceReference) => readonly Range[] | undefined;
+/** A reference's ranges (and, for an Azure service tag, the tag's name), or why they are not known. */
+export type ResolvedSource = { readonly ranges: readonly Range[]; readonly serviceTag?: string } | { readonly problem: string };
 
-const REFERENCE = /^([a-z][a-z0-9-]*):([A-Za-z][A-Za-z0-9._/-]*)$/;
+/** Turns a reference into its ranges, or says why it cannot (unknown name, no data offline); undefined: not known at all. */
+export type SourceResolver = (reference: SourceReference) => ResolvedSource | undefined;
+
+/** `<source>:<selector>` as in profiles (`azure:AzureDevOps`, `aws:service=EC2,region=eu-west-1`, `office:`). */
+const REFERENCE = /^([A-Za-z][A-Za-z0-9_-]{0,63}):(.*)$/;
+/** Spelt like an address or range (judged by the range parser, never a reference): `fe80::1%eth0`, `dead:beef`. */
+const ADDRESS_LIKE = /^[0-9A-Fa-f.:]*:[0-9A-Fa-f.:]*(?:%[^/]*)?(?:\/.*)?$/;
 
 /**
  * Classifies one entry. A CIDR is parsed strictly; text of the form `provider:Name` that is not an address
@@ -34,7 +40,7 @@ export function classifySource(text: string): SourceEntry {
   try {
     return { kind: 'range', text, range: parseRange(text) };
   } catch (error) {
-    const m = REFERENCE.exec(text);
+    const m = ADDRESS_LIKE.test(text) && !/^[0-9A-Fa-f]+:$/.test(text) ? null : REFERENCE.exec(text);
     if (m !== null && m[1] !== undefined && m[2] !== undefined) {
       return { kind: 'reference', text, reference: { text, provider: m[1], name: m[2] } };
     }

@@ -58,7 +58,14 @@ export type VpnKind = 'p2s' | 's2s';
 export type ClientVia =
   | { readonly kind: 'internet' }
   | { readonly kind: 'network'; readonly network: string }
-  | { readonly kind: 'vpn'; readonly network: string; readonly vpn: VpnKind };
+  /**
+   * `forcedTunnel`: the client's internet traffic goes through the VPN too (a default route through the
+   * gateway), so it reaches the public endpoint from the gateway network's egress addresses.
+   */
+  | { readonly kind: 'vpn'; readonly network: string; readonly vpn: VpnKind; readonly forcedTunnel: boolean };
+
+/** What the client is meant to get: in (the default), or kept out (`expect: blocked`). */
+export type Expectation = 'reachable' | 'blocked';
 
 /** How the API server's name resolves for a client: its public endpoint, or the internal VIP. */
 export type DnsMode = 'public' | 'internal';
@@ -72,6 +79,7 @@ export interface Client {
    * published range lists (`azure:AzureDevOps`) that a resolver turns into CIDRs.
    */
   readonly sourceIpRanges?: readonly string[];
+  readonly expect: Expectation;
 }
 
 export interface Topology {

@@ -121,8 +121,8 @@ export function parseEntry(field: ProfileField, index: number, entry: string, pr
 /** Rule (ipgate): service tags are names ipgate cannot resolve; the ranges must be listed. */
 export function ruleServiceTagUnsupported(at: Located): ProfileProblem {
   return problem('ERR_SERVICE_TAG_UNSUPPORTED', at,
-    `${quote(at.entry)} looks like an Azure service tag; ipgate matches addresses and ranges only`,
-    'list the ranges of the tag (Azure publishes them in its Service Tags file), or validate with --target aks');
+    `${quote(at.entry)} looks like an Azure service tag, not an address or range; a list without range sources matches addresses and ranges only`,
+    'on a gateway, configure an azure-service-tags range source (docs/sources.md) so the tag is resolved; or list the tag\'s ranges; or validate with --target aks');
 }
 
 /** Rule: the egress list holds addresses only: no service tag and no 0.0.0.0/32 sentinel. */

@@ -32,7 +32,7 @@ export interface DataPlane {
   registerMetrics(registry: Registry): void;
   /**
    * The most recent refused sources of every listener, most recent first (`GET /v1/refusals`); absent on a
-   * data plane that does not report its refusals one by one (HAProxy).
+   * data plane that does not report its refusals one by one (HAProxy, nftables).
    */
   recentRefusals?(): RefusalRecord[];
   /** Stops accepting, lets open connections finish for up to `drainTimeoutMs`, then closes the rest. */

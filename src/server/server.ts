@@ -1,5 +1,5 @@
 /**
- * The running process, assembled: store -> profile state -> data plane (ipgate's own listeners or HAProxy)
+ * The running process, assembled: store -> profile state -> data plane (ipgate's own listeners, HAProxy or nftables)
  * (+ range sources, + admin API). Applies profile changes as they come, reloads on demand (SIGHUP) and shuts
  * down gracefully. This is the one place that creates the parts and connects them.
  */
@@ -8,6 +8,7 @@ import { AdminApi } from '../admin/handler.js';
 import { MetricsServer } from '../admin/metrics-server.js';
 import { AdminServer } from '../admin/server.js';
 import { readTlsMaterial, type TlsMaterial } from '../admin/tls-material.js';
+import { loadUiAssets } from '../admin/ui-assets.js';
 import { formatEndpoint } from '../config/address.js';
 import { loadConfigFile } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
@@ -16,6 +17,7 @@ import { IpgateError } from '../errors.js';
 import { AddressClassifier } from '../net/address-class.js';
 import { ProfileCache } from '../policy/profile-cache.js';
 import { NodeDataPlane } from '../gateway/node-dataplane.js';
+import { NftDataPlane } from '../nftables/nft-dataplane.js';
 import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
 import { registerBuildInfo } from '../runtime/build-info.js';
 import type { Logger } from '../runtime/log.js';
@@ -39,6 +41,7 @@ export interface ServerOptions {
 }
 
 function startDataPlane(config: GatewayConfig, state: ProfileState, log: Logger): Promise<DataPlane> {
+  if (config.dataplane?.type === 'nftables') return NftDataPlane.start(config, config.dataplane, state, log);
   if (config.dataplane !== undefined) return HaproxyDataPlane.start(config, config.dataplane, state, log);
   return NodeDataPlane.start(config, state, log);
 }
@@ -150,6 +153,7 @@ export class IpgateServer {
       ...(dataplane === undefined ? {} : { settled: () => dataplane.settled() }),
       ...(this.sources === undefined ? {} : { sources: this.sources.admin() }),
       profiles: this.profiles,
+      ui: loadUiAssets(),
     });
     this.admin = new AdminServer(api, { ...admin, tls: this.tls, log });
     const bound = await this.admin.listen(admin.address);

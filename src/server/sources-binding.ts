@@ -49,6 +49,9 @@ export interface SourceView {
   readonly type: string;
   readonly url?: string;
   readonly file?: string;
+  /** kubernetes sources: the kubeconfig read, or the pod's service account. */
+  readonly kubeconfig?: string;
+  readonly inCluster?: boolean;
   readonly refresh: string;
   readonly available: boolean;
   readonly fromCache: boolean;
@@ -181,6 +184,7 @@ export class SourcesBinding {
     return {
       reference: this.reference,
       compile: (profile) => this.compile(profile).compiled,
+      expand: (profile) => expandProfile(profile, this.sync.catalogues(), { unavailable: this.sync.unavailable() }),
       isReference: (entry) => this.isReference(entry),
       explainFields: (matched) => this.explainFields(matched),
       view: () => this.view(),
@@ -272,6 +276,8 @@ export class SourcesBinding {
         type: s.type,
         ...(config?.url === undefined ? {} : { url: config.url }),
         ...(config?.file === undefined ? {} : { file: config.file }),
+        ...(config?.kubeconfig === undefined ? {} : { kubeconfig: config.kubeconfig }),
+        ...(config?.inCluster === true ? { inCluster: true } : {}),
         refresh: config?.refresh ?? '24h',
         available: s.available,
         fromCache: s.fromCache,

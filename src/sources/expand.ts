@@ -3,7 +3,8 @@
  * entry (and source) that admitted it, so `explain` can name it. Never fails open: an entry that cannot be
  * resolved, or a reference that selects nothing, is an error-level problem; a caller must not enforce a
  * profile whose expansion has error problems (an authorized list that came out empty would mean
- * "everyone").
+ * "everyone"). One exception: Kubernetes discovery in egressIpRanges may select nothing (a cluster whose
+ * nodes have no ExternalIP right now): an empty egress selection allows no one.
  */
 import { IpgateError, type ErrorCode } from '../errors.js';
 import { parseRange } from '../cidr/parse.js';
@@ -11,8 +12,9 @@ import { formatRange } from '../cidr/format.js';
 import type { Range } from '../cidr/types.js';
 import type { Profile } from '../policy/profile.js';
 import type { ProfileField, ProfileProblem } from '../policy/validate.js';
-import type { Catalogue } from './types.js';
+import type { Catalogue, SourceType } from './types.js';
 import { parseReference, resolveReference } from './reference.js';
+import { referenceFieldProblem } from './reference-field.js';
 
 export interface ExpandedRange {
   readonly range: Range;
@@ -28,7 +30,7 @@ export interface ExpandedProfile {
   readonly egress: ExpandedRange[];
   readonly problems: ProfileProblem[];
   /** Entries that were references, with how many prefixes each gave. */
-  readonly references: Array<{ field: ProfileField; entry: string; source: string; prefixes: number }>;
+  readonly references: Array<{ field: ProfileField; entry: string; source: string; type: SourceType; selector: string; prefixes: number }>;
 }
 
 export interface ExpandOptions {
@@ -72,8 +74,13 @@ export function expandProfile(profile: Profile, catalogues: readonly Catalogue[]
       }
       try {
         const resolved = resolveReference(ref, catalogues, entry);
-        references.push({ field, entry, source: resolved.source, prefixes: resolved.ranges.length });
-        if (resolved.ranges.length === 0) {
+        const placed = referenceFieldProblem(field, entry, ref.kind === 'tag' ? 'tag' : resolved.type);
+        if (placed !== undefined) {
+          problems.push(problemOf(field, index, entry, placed.code, placed.message, placed.suggestion));
+          return;
+        }
+        references.push({ field, entry, source: resolved.source, type: resolved.type, selector: resolved.selector, prefixes: resolved.ranges.length });
+        if (resolved.ranges.length === 0 && resolved.type !== 'kubernetes') {
           problems.push(problemOf(field, index, entry, 'ERR_REFERENCE_EMPTY', `${entry} selects no prefixes in source "${resolved.source}"`,
             'check the selector; a combination of key=value pairs must all hold for one prefix'));
         }

@@ -5,10 +5,16 @@ import type { ExportPlan } from './export-plan.js';
 export const EXPORT_FORMATS = ['lines', 'json', 'az', 'gcloud', 'aws', 'terraform'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/** The entries to give the platform: the service tag passed through (AKS), then the prefixes. */
+function entriesOf(plan: ExportPlan): string[] {
+  return [...(plan.serviceTag === undefined ? [] : [plan.serviceTag]), ...plan.ranges.map(formatRange)];
+}
+
 export function exportJson(plan: ExportPlan): unknown {
   return {
     target: plan.target,
-    count: plan.ranges.length,
+    count: entriesOf(plan).length,
+    ...(plan.serviceTag === undefined ? {} : { serviceTag: plan.serviceTag }),
     limit: plan.limit ?? null,
     requiredPrefixes: plan.required.length,
     requiredAddresses: plan.requiredAddresses.toString(),
@@ -16,12 +22,12 @@ export function exportJson(plan: ExportPlan): unknown {
     extraShare: plan.extraShare,
     egressIncluded: plan.egressIncluded,
     warnings: plan.warnings,
-    ranges: plan.ranges.map(formatRange),
+    ranges: entriesOf(plan),
   };
 }
 
 export function formatExport(plan: ExportPlan, format: ExportFormat): string {
-  const list = plan.ranges.map(formatRange);
+  const list = entriesOf(plan);
   const joined = list.join(',');
   switch (format) {
     case 'lines':

@@ -8,6 +8,10 @@
  *   not add the cluster's outbound addresses on their own.
  * - ipgate: both families, egress included, no limit (a lossless merge) unless `max` is given.
  * Then `condense`: every required address covered, no excluded address covered, fewest extra addresses.
+ * AKS takes one Azure service tag in the list: a profile with exactly one (`AzureCloud`, or
+ * `azure:AzureCloud.westeurope` naming a tag) exports it as the tag, one entry, unless `expandTags`; AKS
+ * refuses tags with API server VNet integration, so `vnetIntegration` with a tag to pass is an error that
+ * says to expand it. Several tags are always expanded (AKS allows one).
  */
 import { IpgateError } from '../errors.js';
 import { condense, extraShare } from '../cidr/condense.js';
@@ -25,6 +29,10 @@ export interface ExportOptions {
   readonly target: ExportTarget;
   readonly max?: number;
   readonly exclude?: readonly Range[];
+  /** aks: export service tags as their prefixes, never as the tag. */
+  readonly expandTags?: boolean;
+  /** aks: the cluster uses API server VNet integration (AKS refuses service tags then). */
+  readonly vnetIntegration?: boolean;
 }
 
 export interface ExportPlan {
@@ -39,10 +47,40 @@ export interface ExportPlan {
   readonly extraShare: number;
   readonly egressIncluded: boolean;
   readonly warnings: string[];
+  /** aks: the one service tag exported as a tag (an entry of its own, before the ranges). */
+  readonly serviceTag?: string;
 }
 
 function overlaps(a: Range, b: Range): boolean {
   return a.family === b.family && a.network <= rangeLast(b) && b.network <= rangeLast(a);
+}
+
+/** The authorized entries that are Azure service tags (bare, or a reference naming a tag), with the tag's name. */
+export function serviceTagEntries(expanded: ExpandedProfile): Array<{ entry: string; tag: string }> {
+  const out = new Map<string, string>();
+  for (const r of expanded.references) {
+    if (r.field === 'authorizedIpRanges' && r.type === 'azure-service-tags' && r.selector !== '' && !r.selector.includes('=')) out.set(r.entry, r.selector);
+  }
+  return [...out].map(([entry, tag]) => ({ entry, tag }));
+}
+
+/** The service tag to pass through to AKS as a tag, or undefined (none, several, or asked to expand). */
+function passedTag(expanded: ExpandedProfile, options: ExportOptions, warnings: string[]): { entry: string; tag: string } | undefined {
+  if (options.target !== 'aks') return undefined;
+  const tags = serviceTagEntries(expanded);
+  const only = tags[0];
+  if (only === undefined) return undefined;
+  if (tags.length > 1) {
+    warnings.push(`AKS accepts one service tag; the ${tags.length} tags (${tags.map((t) => t.entry).join(', ')}) are exported as their prefixes`);
+    return undefined;
+  }
+  if (options.expandTags === true) return undefined;
+  if (options.vnetIntegration === true) {
+    throw new IpgateError('ERR_AKS_SERVICE_TAG_VNET', `${only.entry} is a service tag, and AKS refuses service tags on a cluster with API server VNet integration`, {
+      input: only.entry, suggestion: 'export its prefixes instead: add --expand-tags',
+    });
+  }
+  return only;
 }
 
 function isEgressOnly(list: readonly ExpandedRange[]): boolean {
@@ -77,7 +115,14 @@ export function planExport(expanded: ExpandedProfile, options: ExportOptions): E
       warnings: ['0.0.0.0/32 (egress only) is exported as is: AKS then allows only the cluster\'s egress IPs'] };
   }
   const egressIncluded = target !== 'aks';
-  let candidates = egressOnly ? [] : [...expanded.authorized];
+  const tag = passedTag(expanded, options, warnings);
+  let candidates = egressOnly ? [] : expanded.authorized.filter((r) => r.from !== tag?.entry);
+  const rangeLimit = tag === undefined || limit === undefined ? limit : limit - 1;
+  if (rangeLimit === 0 && candidates.length > 0) {
+    throw new IpgateError('ERR_CONDENSE_BUDGET', `A limit of ${limit ?? 0} leaves no entry for the ranges beside the service tag ${tag?.tag ?? ''}`, {
+      input: String(limit), suggestion: 'raise --max, or export the tag as its prefixes with --expand-tags',
+    });
+  }
   if (egressIncluded) candidates.push(...expanded.egress);
   else if (expanded.egress.length > 0) warnings.push(`${expanded.egress.length} egress range(s) left out: AKS always allows the cluster's egress IPs`);
 
@@ -105,6 +150,9 @@ export function planExport(expanded: ExpandedProfile, options: ExportOptions): E
     }
     exclude.push(...SPECIAL_IPV4_BLOCKS.map((b) => b.range));
   }
+  if (candidates.length === 0 && tag !== undefined) {
+    return { target, ranges: [], limit, required: [], requiredAddresses: 0n, extraAddresses: 0n, extraShare: 0, egressIncluded, warnings, serviceTag: tag.tag };
+  }
   if (candidates.length === 0) {
     throw new IpgateError('ERR_EXPORT_EMPTY', `Nothing to export for ${target}: no range is left after its rules`, {
       input: target, suggestion: target === 'ipgate' ? 'add ranges to the profile' : 'add IPv4 ranges, or export with --target ipgate',
@@ -112,16 +160,17 @@ export function planExport(expanded: ExpandedProfile, options: ExportOptions): E
   }
   const ranges = candidates.map((r) => r.range);
   const required = mergeRanges(ranges);
-  const result = condense(ranges, { max: limit ?? Math.max(1, required.length), exclude });
+  const result = condense(ranges, { max: rangeLimit ?? Math.max(1, required.length), exclude });
   return {
     target, ranges: result.ranges, limit, required, requiredAddresses: result.requiredAddresses, extraAddresses: result.extraAddresses,
-    extraShare: extraShare(result), egressIncluded, warnings,
+    extraShare: extraShare(result), egressIncluded, warnings, ...(tag === undefined ? {} : { serviceTag: tag.tag }),
   };
 }
 
 export function describePlan(plan: ExportPlan): string {
   const pct = (plan.extraShare * 100).toFixed(plan.extraShare < 0.0001 && plan.extraShare > 0 ? 6 : 2);
   const limit = plan.limit === undefined ? 'no limit' : `limit ${plan.limit}`;
-  return `${plan.ranges.length} prefixes for ${plan.target} (${limit}) from ${plan.required.length} merged required prefixes; `
+  const tag = plan.serviceTag === undefined ? '' : `service tag ${plan.serviceTag} (passed as a tag) and `;
+  return `${tag}${plan.ranges.length} prefixes for ${plan.target} (${limit}) from ${plan.required.length} merged required prefixes; `
     + `required ${plan.requiredAddresses} addresses, extra ${plan.extraAddresses} (${pct}%)`;
 }

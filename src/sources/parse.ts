@@ -5,6 +5,7 @@ import { parseAwsIpRanges } from './parse-aws.js';
 import { parseGcpCloudJson } from './parse-gcp.js';
 import { parseGithubMeta } from './parse-github.js';
 import { parseTextList } from './parse-text.js';
+import { parseKubernetes } from './parse-kubernetes.js';
 
 const PARSERS: Readonly<Record<SourceType, (source: string, text: string) => Catalogue>> = {
   'azure-service-tags': parseAzureServiceTags,
@@ -12,6 +13,7 @@ const PARSERS: Readonly<Record<SourceType, (source: string, text: string) => Cat
   'gcp-cloud-json': parseGcpCloudJson,
   'github-meta': parseGithubMeta,
   text: parseTextList,
+  kubernetes: parseKubernetes,
 };
 
 export function parseSource(type: SourceType, source: string, text: string): Catalogue {

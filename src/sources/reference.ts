@@ -10,12 +10,15 @@ import { IpgateError } from '../errors.js';
 import { isRange } from '../cidr/parse.js';
 import type { Range } from '../cidr/types.js';
 import { looksLikeServiceTag } from '../policy/service-tag.js';
-import type { Catalogue } from './types.js';
+import type { Catalogue, SourceType } from './types.js';
 import { select } from './select.js';
 import { closeMatches, didYouMean } from '../text/suggest.js';
 
 /** Source names: a letter, then letters, digits, `-` or `_` (also used as cache file names). */
 export const SOURCE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/** What a service tag needs: an azure-service-tags source. The fix, as config text. */
+export const AZURE_SOURCE_FIX = 'add a range source under sources: in the gateway\'s config, e.g. { name: azure, type: azure-service-tags, url: https://download.microsoft.com/.../ServiceTags_Public_YYYYMMDD.json, refresh: 24h } (see docs/sources.md), and restart it; or list the tag\'s ranges instead';
 
 export type ParsedReference =
   | { readonly kind: 'reference'; readonly source: string; readonly selector: string }
@@ -45,6 +48,7 @@ export function parseReference(entry: string): ParsedReference | undefined {
 
 export interface ResolvedReference {
   readonly source: string;
+  readonly type: SourceType;
   readonly selector: string;
   readonly ranges: Range[];
 }
@@ -55,9 +59,9 @@ export function resolveReference(ref: ParsedReference, catalogues: readonly Cata
   if (ref.kind === 'tag') {
     catalogue = catalogues.find((c) => c.type === 'azure-service-tags');
     if (catalogue === undefined) {
-      throw new IpgateError('ERR_SOURCE_UNKNOWN', `${entry} looks like an Azure service tag, but no source of type azure-service-tags is configured`, {
+      throw new IpgateError('ERR_SERVICE_TAG_NO_SOURCE', `${entry} looks like an Azure service tag, but no source of type azure-service-tags is configured`, {
         input: entry,
-        suggestion: 'add a source { name: azure, type: azure-service-tags, url: ... } under sources:, or list the ranges',
+        suggestion: AZURE_SOURCE_FIX,
       });
     }
   } else {
@@ -73,5 +77,5 @@ export function resolveReference(ref: ParsedReference, catalogues: readonly Cata
         });
     }
   }
-  return { source: catalogue.source, selector: ref.selector, ranges: select(catalogue, ref.selector) };
+  return { source: catalogue.source, type: catalogue.type, selector: ref.selector, ranges: select(catalogue, ref.selector) };
 }

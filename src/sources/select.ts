@@ -1,13 +1,15 @@
 /**
  * Selecting prefixes from a catalogue: a name (`AzureCloud.westeurope`, `actions`, '' for a text list,
  * matched case-insensitively) or `key=value[,key=value...]` where every pair must match (keys and values
- * case-insensitive). Unknown names, keys or values are ERR_SELECTOR_UNKNOWN with close matches.
+ * case-insensitive). Unknown names, keys or values are ERR_SELECTOR_UNKNOWN with close matches. A `kubernetes`
+ * source has its own grammar (kube-select.ts).
  */
 import { IpgateError } from '../errors.js';
 import { compareRanges, type Range } from '../cidr/types.js';
 import { formatRange } from '../cidr/format.js';
 import type { Catalogue } from './types.js';
 import { closeMatches, didYouMean } from '../text/suggest.js';
+import { selectKube } from './kube-select.js';
 
 function unknownSelector(catalogue: Catalogue, selector: string, what: string, matches: readonly string[]): IpgateError {
   const hint = didYouMean(matches);
@@ -75,6 +77,7 @@ function selectAttributes(catalogue: Catalogue, selector: string): Range[] {
  * them all (the caller decides whether that is acceptable).
  */
 export function select(catalogue: Catalogue, selector: string): Range[] {
+  if (catalogue.kube !== undefined) return selectKube(catalogue.kube, catalogue.source, selector);
   const picked = selector.includes('=') ? selectAttributes(catalogue, selector) : selectNamed(catalogue, selector);
   const seen = new Map<string, Range>();
   for (const r of picked) seen.set(formatRange(r), r);

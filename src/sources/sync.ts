@@ -2,7 +2,9 @@
  * Keeps every configured source current: on start (cached copy first, then a fetch) and every `refresh`.
  * A fetch or parse failure never replaces good data: the last good catalogue (in memory, and on disk in the
  * cache directory) stays in use and the failure is recorded in the source's status. Each sync reports what
- * changed (prefixes added/removed per reference) through `onSync`.
+ * changed (prefixes added/removed per reference) through `onSync`. A `kubernetes` source is listed where
+ * others are fetched, and once started it is also watched: every change the watch brings is taken in (and
+ * reported) at once, through the same steps as a fetched file.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -15,6 +17,9 @@ import { parseSource } from './parse.js';
 import { readCache, sha256, writeCache } from './cache.js';
 import { fetchSource } from './fetch.js';
 import { diffCatalogues, type PrefixChange } from './diff.js';
+import { inClusterSpec, kubeconfigSpec, loadConnection, SERVICE_ACCOUNT_DIR, type KubeConnection } from './kube-config.js';
+import { KubeDiscovery } from './kube-watch.js';
+import { describeFileError } from '../fs/file-error.js';
 
 export interface SourceError {
   readonly code: ErrorCode;
@@ -71,6 +76,13 @@ export interface SourceSyncOptions {
   readonly references?: () => readonly string[];
   readonly onSync?: (report: SyncReport) => void;
   readonly now?: () => Date;
+  /** kubernetes sources with inCluster: true read the service account here, and the environment from `env`. */
+  readonly serviceAccountDir?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** kubernetes sources: first retry delay after a failed list or watch (doubles up to 30 s). */
+  readonly kubeBackoffMs?: number;
+  /** false: read the cache but never write it (commands that only look, such as `ipgate plan`). */
+  readonly writeCache?: boolean;
 }
 
 interface State {
@@ -89,6 +101,18 @@ interface State {
   running?: Promise<SyncReport>;
   timer?: NodeJS.Timeout;
   nextAt?: number;
+  /** kubernetes sources: the list and watch of the cluster. */
+  kube?: KubeDiscovery;
+  /** Changes to the state (a sync, a watched change) one at a time. */
+  chain: Promise<unknown>;
+}
+
+function originOf(config: SourceConfig, baseDir: string): string {
+  if (config.type === 'kubernetes') {
+    if (config.kubeconfig === undefined) return 'in-cluster service account';
+    return `kubeconfig ${resolve(baseDir, config.kubeconfig)}${config.context === undefined ? '' : ` (context ${config.context})`}`;
+  }
+  return config.url ?? resolve(baseDir, config.file ?? '');
 }
 
 export class SourceSync {
@@ -99,12 +123,69 @@ export class SourceSync {
 
   constructor(options: SourceSyncOptions) {
     this.#options = options;
-    this.#states = options.sources.map((config) => ({
-      config,
-      origin: config.url ?? resolve(options.baseDir, config.file ?? ''),
-      refreshMs: parseDuration(config.refresh ?? DEFAULT_REFRESH),
-      fromCache: false,
-    }));
+    this.#states = options.sources.map((config) => {
+      const state: State = { config, origin: originOf(config, options.baseDir), refreshMs: parseDuration(config.refresh ?? DEFAULT_REFRESH), fromCache: false, chain: Promise.resolve() };
+      if (config.type === 'kubernetes') state.kube = this.#discovery(state);
+      return state;
+    });
+  }
+
+  /** How a kubernetes source connects: its kubeconfig (read again each time: tokens rotate) or the service account. */
+  #connect(config: SourceConfig): Promise<KubeConnection> {
+    return (async () => {
+      if (config.kubeconfig === undefined) return loadConnection(inClusterSpec(this.#options.env ?? process.env, this.#options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR));
+      const path = resolve(this.#options.baseDir, config.kubeconfig);
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (error) {
+        throw new IpgateError('ERR_KUBECONFIG_INVALID', `Cannot read the kubeconfig ${path} of source "${config.name}" (${describeFileError(error)})`, { input: path });
+      }
+      return loadConnection(kubeconfigSpec(text, path, config.context));
+    })();
+  }
+
+  #discovery(s: State): KubeDiscovery {
+    return new KubeDiscovery({
+      connect: () => this.#connect(s.config),
+      timeoutMs: this.#options.timeoutMs ?? 30_000,
+      ...(this.#options.kubeBackoffMs === undefined ? {} : { backoffMs: this.#options.kubeBackoffMs }),
+      onChange: (text) => {
+        void this.#serial(s, async () => {
+          const at = this.#now();
+          const report = await this.#accept(s, text, at, undefined, undefined);
+          this.#succeeded(s, at);
+          if (report.outcome === 'updated') this.#options.onSync?.(report);
+        }).catch((error: unknown) => this.#failed(s, error, this.#now()));
+      },
+      onError: (error) => {
+        const report = this.#failed(s, error, this.#now());
+        this.#options.onSync?.(report);
+      },
+      onRecovered: () => {
+        this.#succeeded(s, this.#now());
+        this.#options.onSync?.({ source: s.config.name, outcome: 'unchanged', changes: [] });
+      },
+    });
+  }
+
+  /** Runs `fn` after every earlier change of the state has finished. */
+  #serial<T>(s: State, fn: () => Promise<T>): Promise<T> {
+    const run = s.chain.then(fn, fn);
+    s.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  #succeeded(s: State, at: string): void {
+    s.lastSuccess = at;
+    s.fromCache = false;
+    delete s.lastError;
+  }
+
+  #failed(s: State, error: unknown, at: string): SyncReport {
+    const e = error instanceof IpgateError ? error : new IpgateError('ERR_SOURCE_FETCH', error instanceof Error ? error.message : String(error));
+    s.lastError = { code: e.code, message: e.message, at };
+    return { source: s.config.name, outcome: 'failed', changes: [], error: s.lastError };
   }
 
   #now(): string {
@@ -135,14 +216,21 @@ export class SourceSync {
   async start(): Promise<SyncReport[]> {
     await this.loadCache();
     const reports = await this.syncAll();
-    for (const s of this.#states) this.#schedule(s, s.lastError === undefined ? s.refreshMs : this.#retryDelay(s));
+    for (const s of this.#states) {
+      if (this.#stopped) break;
+      this.#schedule(s, s.lastError === undefined ? s.refreshMs : this.#retryDelay(s));
+      s.kube?.watch();
+    }
     return reports;
   }
 
   stop(): void {
     this.#stopped = true;
     this.#abort.abort();
-    for (const s of this.#states) if (s.timer !== undefined) clearTimeout(s.timer);
+    for (const s of this.#states) {
+      if (s.timer !== undefined) clearTimeout(s.timer);
+      s.kube?.stop();
+    }
   }
 
   async syncAll(): Promise<SyncReport[]> {
@@ -211,14 +299,10 @@ export class SourceSync {
     s.lastAttempt = at;
     let report: SyncReport;
     try {
-      report = await this.#fetchAndParse(s, at);
-      s.lastSuccess = at;
-      s.fromCache = false;
-      delete s.lastError;
+      report = await this.#serial(s, () => this.#fetchAndParse(s, at));
+      this.#succeeded(s, at);
     } catch (error) {
-      const e = error instanceof IpgateError ? error : new IpgateError('ERR_SOURCE_FETCH', error instanceof Error ? error.message : String(error));
-      s.lastError = { code: e.code, message: e.message, at };
-      report = { source: s.config.name, outcome: 'failed', changes: [], error: s.lastError };
+      report = this.#failed(s, error, at);
     }
     this.#options.onSync?.(report);
     return report;
@@ -229,7 +313,9 @@ export class SourceSync {
     let text: string;
     let etag: string | undefined;
     let lastModified: string | undefined;
-    if (s.config.url !== undefined) {
+    if (s.kube !== undefined) {
+      text = await s.kube.list();
+    } else if (s.config.url !== undefined) {
       const o = this.#options;
       const result = await fetchSource(s.config.url, {
         timeoutMs: o.timeoutMs ?? 30_000, retries: o.retries ?? 2, backoffMs: o.backoffMs ?? 1000, maxBytes: o.maxBytes ?? 64 * 1024 * 1024,
@@ -246,13 +332,19 @@ export class SourceSync {
         throw new IpgateError('ERR_SOURCE_FETCH', `Cannot read ${s.origin}: ${error instanceof Error ? error.message : String(error)}`, { input: s.origin });
       }
     }
+    return this.#accept(s, text, at, etag, lastModified);
+  }
+
+  /** Takes in a source's new text: parsed, cached, compared with what was in use. */
+  async #accept(s: State, text: string, at: string, etag: string | undefined, lastModified: string | undefined): Promise<SyncReport> {
+    const name = s.config.name;
     const hash = sha256(text);
     if (hash === s.sha && s.catalogue !== undefined) {
       this.#setValidators(s, etag, lastModified);
       return { source: name, outcome: 'unchanged', changes: [] };
     }
     const catalogue = parseSource(s.config.type, name, text);
-    await writeCache(this.#options.cacheDir, name, text, {
+    if (this.#options.writeCache !== false) await writeCache(this.#options.cacheDir, name, text, {
       fetchedAt: at, origin: s.origin,
       ...(etag === undefined ? {} : { etag }), ...(lastModified === undefined ? {} : { lastModified }),
     });

@@ -1,11 +1,13 @@
 /**
  * A range source is a provider's published list of prefixes (Azure Service Tags, AWS ip-ranges.json, GCP
- * cloud.json, GitHub /meta) or a plain text list. Parsing one gives a Catalogue: the prefixes grouped the way
+ * cloud.json, GitHub /meta), a plain text list, or the addresses a Kubernetes cluster's nodes and load balancers have
+ * right now (`kubernetes`, discovered through the API). Parsing one gives a Catalogue: the prefixes grouped the way
  * references select them (`azure:AzureCloud.westeurope`, `aws:service=EC2,region=eu-west-1`, `github:actions`).
  */
 import type { Range } from '../cidr/types.js';
+import type { KubeSnapshot } from './kube-objects.js';
 
-export const SOURCE_TYPES = ['azure-service-tags', 'aws-ip-ranges', 'gcp-cloud-json', 'github-meta', 'text'] as const;
+export const SOURCE_TYPES = ['azure-service-tags', 'aws-ip-ranges', 'gcp-cloud-json', 'github-meta', 'text', 'kubernetes'] as const;
 export type SourceType = (typeof SOURCE_TYPES)[number];
 
 /** Prefixes that share the same attributes (one Azure tag, one AWS service/region/border group, ...). */
@@ -30,4 +32,6 @@ export interface Catalogue {
   readonly hostBitsNormalized: number;
   /** The provider's own version of the file (syncToken, changeNumber), when it has one. */
   readonly version?: string;
+  /** A `kubernetes` source: the discovered nodes and Services (selected by kube-select.ts). */
+  readonly kube?: KubeSnapshot;
 }

@@ -35,8 +35,8 @@ async function hangUp(fx: GatewayFixture): Promise<void> {
   await new Promise((r) => setTimeout(r, 200));
 }
 
-/** Runs `ipgate ARGS`, killing it after `ms` (a reader stuck on a FIFO or a device never exits by itself). */
-async function runBounded(args: readonly string[], cwd: string, ms = 5000): Promise<{ code: number | string; stderr: string }> {
+/** Runs `ipgate ARGS`, killing it after `ms` (a reader stuck on a FIFO or a device never exits by itself; the bound is generous for a loaded machine). */
+async function runBounded(args: readonly string[], cwd: string, ms = 20_000): Promise<{ code: number | string; stderr: string }> {
   const spawned = spawnTracked(process.execPath, [BIN, ...args], { cwd });
   spawned.child.stdin?.end();
   const timer = setTimeout(() => spawned.child.kill('SIGKILL'), ms);
@@ -129,11 +129,11 @@ test('a token file that is /dev/zero is refused at once (the gateway and the CLI
   t.after(remove);
   await writeFile(join(dir, 'allow.txt'), '127.0.0.2/32\n');
   await symlink('/dev/zero', join(dir, 'zero.token'));
-  const serve = await runBounded(['serve', '--listen', '127.0.0.1:0', '--upstream', '127.0.0.1:9', '--ranges', 'allow.txt', '--admin', '127.0.0.1:0', '--token-file', 'zero.token'], dir, 3000);
+  const serve = await runBounded(['serve', '--listen', '127.0.0.1:0', '--upstream', '127.0.0.1:9', '--ranges', 'allow.txt', '--admin', '127.0.0.1:0', '--token-file', 'zero.token'], dir);
   assert.equal(serve.code, 2, serve.stderr);
   assert.match(serve.stderr, /ERR_TOKEN_FILE/);
   assert.match(serve.stderr, /character device/);
-  const cli = await runBounded(['whoami', '--server', 'http://127.0.0.1:9', '--token-file', '/dev/zero'], dir, 3000);
+  const cli = await runBounded(['whoami', '--server', 'http://127.0.0.1:9', '--token-file', '/dev/zero'], dir);
   assert.equal(cli.code, 2, cli.stderr);
   assert.match(cli.stderr, /ERR_TOKEN_FILE/);
 });

@@ -61,8 +61,18 @@ export interface RunningIpgate extends Spawned {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export async function startIpgateArgs(args: readonly string[], options: { cwd?: string; readyTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningIpgate> {
-  const spawned = spawnTracked(process.execPath, [BIN, 'serve', ...args], {
+export interface StartOptions {
+  readonly cwd?: string;
+  readonly readyTimeoutMs?: number;
+  /** Variables added to the child's environment. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** A command the process is started through, e.g. `ip netns exec NAME` (which execs it in place). */
+  readonly wrap?: readonly string[];
+}
+
+export async function startIpgateArgs(args: readonly string[], options: StartOptions = {}): Promise<RunningIpgate> {
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
+  const spawned = spawnTracked(command ?? process.execPath, [...prefix, BIN, 'serve', ...args], {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
   });
@@ -106,7 +116,7 @@ export async function startIpgateArgs(args: readonly string[], options: { cwd?: 
 }
 
 /** Writes `config` (an object, written as YAML) to DIR/ipgate.yaml and starts `ipgate serve --config`. */
-export async function startIpgate(dir: string, config: Record<string, unknown>, options: { readyTimeoutMs?: number } = {}): Promise<RunningIpgate> {
+export async function startIpgate(dir: string, config: Record<string, unknown>, options: Omit<StartOptions, 'cwd'> = {}): Promise<RunningIpgate> {
   const file = join(dir, 'ipgate.yaml');
   await writeFile(file, stringify(config));
   return startIpgateArgs(['--config', file], { cwd: dir, ...options });

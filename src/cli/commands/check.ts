@@ -15,7 +15,8 @@ export const COMMAND = {
   usage: ['ADDRESS --ranges FILE [-o text|json|yaml]'],
   description: `Says whether ADDRESS may connect under the authorized IP ranges in FILE (AKS semantics: an empty list
 disables the feature and allows everyone; 0.0.0.0/32 alone allows only the cluster's egress addresses).
-FILE holds one entry per line ("#" comments, commas also separate entries); "-" reads standard input.
+FILE holds one entry per line ("#" comments, commas also separate entries) or a JSON array of strings;
+"-" reads standard input; the list itself can be given instead (--ranges 73.140.245.0/24,193.168.1.0/24).
 An IPv4-mapped IPv6 address (::ffff:192.0.2.1) is checked as the IPv4 address.
 JSON and YAML hold {address, canonical?, allowed, reason, matched?, line?}.`,
   options: [{ name: 'ranges', type: 'string', value: 'FILE', help: 'the list of authorized ranges (required)' }],

@@ -15,7 +15,8 @@ export const COMMAND = {
 missing or "-") and no address of the --exclude list, with the fewest extra addresses possible (an
 optimal cover, not a greedy one). Use it to fit a long list into a limit, e.g. --max 200 for AKS.
 When no such cover exists, the error names the smallest K that works.
-Lists hold one entry per line; "#" starts a comment and commas also separate entries.
+Lists hold one entry per line; "#" starts a comment and commas also separate entries; a JSON array of
+strings is read too, and a list can be given itself instead of a file (comma-separated).
 lines: one prefix a line on stdout, the cost on stderr. JSON and YAML hold {ranges, count, inputEntries,
 requiredAddresses, extraAddresses, extraShare, families: [{family, count, requiredAddresses, extraAddresses,
 extraShare}]}; address counts are exact integers (IPv6 counts can exceed 2^53).`,

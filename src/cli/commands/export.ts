@@ -1,5 +1,4 @@
 /** `ipgate export`: the profile, with its references resolved, condensed to fit a platform's limit. */
-import { readFile } from 'node:fs/promises';
 import { parseCommand, usageError, type CommandDef } from '../args.js';
 import { printResult } from '../output.js';
 import { loadSourcesConfig } from '../sources-config.js';
@@ -7,6 +6,8 @@ import { failureNotes, resolveConfig } from '../../sources/resolve.js';
 import { describePlan, EXPORT_TARGETS, planExport, type ExportTarget } from '../../sources/export-plan.js';
 import { EXPORT_FORMATS, exportJson, formatExport, type ExportFormat } from '../../sources/export-format.js';
 import { parseRangeList } from '../../sources/parse-text.js';
+import { readListSource } from '../input.js';
+import { asLineText } from '../list-text.js';
 
 /** Every -o form: the provider formats of sources/export-format.ts, and YAML. */
 const FORMS = ['lines', 'json', 'yaml', ...EXPORT_FORMATS.filter((f) => f !== 'lines' && f !== 'json')] as const;
@@ -14,7 +15,7 @@ const FORMS = ['lines', 'json', 'yaml', ...EXPORT_FORMATS.filter((f) => f !== 'l
 export const COMMAND = {
   name: 'export',
   summary: 'export the profile, with range sources resolved, condensed for AKS/GKE/EKS',
-  usage: ['--config FILE --target aks|gke|eks|ipgate [--max N] [--exclude FILE] [-o FORMAT]'],
+  usage: ['--config FILE --target aks|gke|eks|ipgate [--max N] [--exclude FILE] [--expand-tags] [--vnet-integration] [-o FORMAT]'],
   description: `Resolves the config's profile (references to range sources are fetched, or taken from the cache when a
 fetch fails) and prints a list that fits the target, condensed optimally: every required address is
 covered, no excluded address is, and the fewest extra addresses are added.
@@ -30,7 +31,21 @@ gke (IPv4, 50), eks (IPv4, 40), ipgate (IPv4+IPv6, no limit); gke, eks and ipgat
 include the egress ranges`,
     },
     { name: 'max', type: 'string', value: 'N', help: "entry limit instead of the target's" },
-    { name: 'exclude', type: 'string', value: 'FILE', help: 'ranges that must never be covered (one per line, # comments)' },
+    {
+      name: 'exclude', type: 'string', value: 'FILE',
+      help: `ranges that must never be covered (one per line, # comments, or a JSON array;
+or the list itself, comma-separated)`,
+    },
+    {
+      name: 'expand-tags', type: 'boolean',
+      help: `aks: export a service tag as its prefixes (by default the one service tag AKS
+accepts is passed through as the tag, one entry)`,
+    },
+    {
+      name: 'vnet-integration', type: 'boolean',
+      help: `aks: the cluster uses API server VNet integration, where AKS refuses service tags
+(a tag is then an error unless --expand-tags)`,
+    },
   ],
   output: {
     human: 'lines',
@@ -43,6 +58,7 @@ include the egress ranges`,
     'ipgate export --config ipgate.yaml --target aks',
     'ipgate export --config ipgate.yaml --target aks -o az',
     'ipgate export --config ipgate.yaml --target gke --exclude private.txt -o json',
+    'ipgate export --config ipgate.yaml --target aks --vnet-integration --expand-tags -o az',
   ],
   exitCodes: [[0, 'the list was printed'], [2, 'bad input: config, profile, a cover that does not fit (the error names the smallest limit that works), usage']],
   maxPositionals: 0,
@@ -60,6 +76,9 @@ export async function run(argv: string[]): Promise<number> {
   if (values.config === undefined) throw usageError('export', '--config FILE is required');
   if (values.target === undefined) throw usageError('export', `--target is required (${EXPORT_TARGETS.join(', ')})`);
   const target: ExportTarget = oneOf(values.target, EXPORT_TARGETS, '--target');
+  for (const flag of ['expand-tags', 'vnet-integration'] as const) {
+    if (values[flag] === true && target !== 'aks') throw usageError('export', `--${flag} applies to --target aks only`, `--${flag}`);
+  }
   let max: number | undefined;
   if (values.max !== undefined) {
     if (!/^[1-9]\d{0,6}$/.test(values.max)) {
@@ -69,18 +88,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   let exclude;
   if (values.exclude !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(values.exclude, 'utf8');
-    } catch {
-      throw usageError('export', `cannot read --exclude file ${values.exclude}`, values.exclude);
-    }
-    exclude = parseRangeList(text, `--exclude ${values.exclude}`, 'ERR_EXCLUDE_PARSE');
+    const { source, text } = await readListSource(values.exclude);
+    exclude = parseRangeList(asLineText(text, source), `--exclude ${source}`, 'ERR_EXCLUDE_PARSE');
   }
   const config = await loadSourcesConfig(values.config);
   const resolved = await resolveConfig(config);
   const notes = failureNotes(resolved);
-  const plan = planExport(resolved.expanded, { target, ...(max === undefined ? {} : { max }), ...(exclude === undefined ? {} : { exclude }) });
+  const plan = planExport(resolved.expanded, {
+    target, ...(max === undefined ? {} : { max }), ...(exclude === undefined ? {} : { exclude }),
+    expandTags: values['expand-tags'] === true, vnetIntegration: values['vnet-integration'] === true,
+  });
   if (output === 'json' || output === 'yaml') {
     // The report goes into the data.
     for (const n of notes) plan.warnings.push(n);

@@ -13,7 +13,8 @@ export const COMMAND = {
   description: `Prints the smallest list of prefixes that covers exactly the same addresses as the list in FILE (or
 standard input when FILE is missing or "-"): overlapping and adjacent ranges are joined, duplicates and
 ranges inside others are dropped. One canonical prefix a line, IPv4 first, in address order.
-FILE holds one entry per line; "#" starts a comment and commas also separate entries.
+FILE holds one entry per line; "#" starts a comment and commas also separate entries; a JSON array of
+strings is read too, and the list itself can be given instead of FILE (10.0.0.0/25,10.0.0.128/25).
 JSON and YAML hold {ranges, count, inputEntries}.`,
   options: [],
   output: { human: 'lines', forms: ['lines', 'json', 'yaml'] },

@@ -19,6 +19,8 @@ interface EntryInfo {
   readonly note?: string;
   readonly expires?: string;
 }
+import { isJsonList, jsonListEntries } from '../list-text.js';
+import { disableWarning } from '../disable-warning.js';
 
 type Sub = 'show' | 'set' | 'add' | 'remove' | 'disable';
 
@@ -36,7 +38,7 @@ const GUARD_OPTIONS = [
 const CHANGE_OPTIONS = [
   ...SERVER_OPTIONS,
   PROFILE_OPTION,
-  { name: 'file', type: 'string', multiple: true, value: 'FILE', help: "read entries from FILE (one per line, '#' comments, commas allowed); repeatable" },
+  { name: 'file', type: 'string', multiple: true, value: 'FILE', help: "read entries from FILE (one per line, '#' comments, commas allowed, or a JSON array); repeatable" },
   ...GUARD_OPTIONS,
   { name: 'force', type: 'boolean', help: 'apply even if it would refuse your own address (lockout protection)' },
   { name: 'egress', type: 'boolean', help: 'edit the egress ranges (always allowed) instead of the authorized ranges' },
@@ -80,13 +82,21 @@ and egress ranges. JSON and YAML hold {authorizedIpRanges, egressIpRanges, etag}
     summary: 'replace the authorized (or egress) ranges',
     usage: ['(FILE | ENTRY...) [--file FILE] --server URL --token-file FILE [options]'],
     description: `Replaces the authorized ranges (or, with --egress, the egress ranges) with the entries given: one FILE
-(one entry per line, '#' comments, commas allowed), entries on the command line, or --file.
+(one entry per line, '#' comments, commas allowed, or a JSON array as 'az aks show --query
+apiServerAccessProfile.authorizedIpRanges' prints it), entries on the command line (comma-separated as
+AKS takes them: 73.140.245.0/24,193.168.1.0/24), or --file.
 The profile is read and written back guarded by its ETag, so a concurrent change is never overwritten.
-To let every address connect use 'ipgate ranges disable'.
+'ipgate ranges set ""' disables the restriction (every address may connect), as
+'az aks update --api-server-authorized-ip-ranges ""' does; so does 'ipgate ranges disable'.
+'ipgate ranges set --egress ""' empties the egress ranges.
 JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRanges}.`,
     options: CHANGE_OPTIONS,
     output: TABLE_OUTPUT,
-    examples: [`ipgate ranges set allow.txt ${AUTH}`, `ipgate ranges set 203.0.113.0/24 198.51.100.7 --dry-run ${AUTH}`],
+    examples: [
+      `ipgate ranges set allow.txt ${AUTH}`,
+      `ipgate ranges set 203.0.113.0/24,198.51.100.7 --dry-run ${AUTH}`,
+      `ipgate ranges set "" ${AUTH}`,
+    ],
     exitCodes: CHANGE_EXITS,
     maxPositionals: Number.MAX_SAFE_INTEGER,
   },
@@ -94,9 +104,9 @@ JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRa
     name: 'ranges add',
     summary: 'add entries (one atomic PATCH)',
     usage: ['ENTRY... [--file FILE] --server URL --token-file FILE [options]', '--mine [--expires WHEN] [--note TEXT] [options]'],
-    description: `Adds entries (CIDRs, addresses or range source references) to the authorized ranges (or, with --egress,
-the egress ranges), in one atomic PATCH: parallel adds through one gateway are all kept. --note and
---expires give the entries a note and an expiry time.
+    description: `Adds entries (CIDRs, addresses or range source references; also comma-separated: A,B) to the authorized
+ranges (or, with --egress, the egress ranges), in one atomic PATCH: parallel adds through one gateway are all kept.
+--note and --expires give the entries a note and an expiry time.
 --mine adds your own address as the admin API sees it (directly, or carried by a trusted balancer's
 PROXY header), for 8h unless --expires says otherwise, with a note naming you (token name or client
 certificate subject); it is refused (ERR_MINE_ADDRESS) when that address is not the one the gateway
@@ -118,9 +128,10 @@ JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRa
     name: 'ranges remove',
     summary: 'remove entries',
     usage: ['ENTRY... [--file FILE] --server URL --token-file FILE [options]'],
-    description: `Removes entries from the authorized ranges (or, with --egress, the egress ranges). Refused with
-ERR_LOCKOUT if it would refuse your own address, unless --force; removing an absent entry is
-ERR_ENTRY_NOT_FOUND. JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRanges}.`,
+    description: `Removes entries (also comma-separated: A,B) from the authorized ranges (or, with --egress, the egress
+ranges). Refused with ERR_LOCKOUT if it would refuse your own address, unless --force; removing an absent
+entry is ERR_ENTRY_NOT_FOUND. Removing the last authorized entry is refused: it would let every address
+connect; to do that on purpose, use 'ipgate ranges disable'. JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRanges}.`,
     options: CHANGE_OPTIONS,
     output: TABLE_OUTPUT,
     examples: [`ipgate ranges remove 203.0.113.0/24 ${AUTH}`, `ipgate ranges remove 127.0.0.1/32 --force ${AUTH}`],
@@ -142,8 +153,12 @@ JSON and YAML hold {dryRun, etag, added, removed, authorizedIpRanges, egressIpRa
   },
 };
 
-/** Splits a range list's text: one entry per line or comma-separated, `#` comments, blank lines ignored. */
-export function entriesOfText(text: string): string[] {
+/**
+ * Splits a range list's text: one entry per line or comma-separated, `#` comments, blank lines ignored; or a
+ * JSON array of strings (what `az aks show --query apiServerAccessProfile.authorizedIpRanges` prints).
+ */
+export function entriesOfText(text: string, source = 'the list'): string[] {
+  if (isJsonList(text)) return jsonListEntries(text, source).map((e) => e.text);
   const out: string[] = [];
   for (const line of text.split(/\r?\n/)) {
     const hash = line.indexOf('#');
@@ -154,11 +169,18 @@ export function entriesOfText(text: string): string[] {
 }
 
 function readEntriesFile(path: string): string[] {
+  let text: string;
   try {
-    return entriesOfText(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new IpgateError('ERR_FILE_READ', `cannot read range file "${path}" (${describeFileError(error)})`, { input: path });
   }
+  return entriesOfText(text, path);
+}
+
+/** AKS's `--api-server-authorized-ip-ranges ""`: every positional empty, nothing else given. */
+export function isEmptyListArgument(positionals: readonly string[]): boolean {
+  return positionals.length > 0 && positionals.every((p) => p.trim() === '');
 }
 
 function isReadableFile(path: string): boolean {
@@ -211,13 +233,15 @@ async function change(
   sub: Exclude<Sub, 'show'>,
   target: ServerTarget,
   entries: string[],
-  flags: { ifMatch: string | undefined; dryRun: boolean; force: boolean; egress: boolean; info?: EntryInfo | undefined },
+  flags: { ifMatch: string | undefined; dryRun: boolean; force: boolean; egress: boolean; emptyGiven: boolean; info?: EntryInfo | undefined },
 ): Promise<Change> {
   const { ifMatch, dryRun, force, egress, info } = flags;
   if ((sub === 'add' || sub === 'remove') && entries.length === 0) {
     throw usageError(`ranges ${sub}`, 'give at least one entry (or --file F)');
   }
-  if (sub === 'set' && entries.length === 0) {
+  // `ranges set --egress ""` empties the egress ranges on purpose; an empty list otherwise is a mistake.
+  if (sub === 'set' && entries.length === 0 && !(egress && flags.emptyGiven)) {
+    if (egress) throw usageError('ranges set', 'give a FILE or entries (or "" to empty the egress ranges)');
     throw new IpgateError('ERR_USAGE', `ranges set: give a FILE or entries; to let every address connect use 'ipgate ranges disable'`, {
       suggestion: 'ipgate ranges disable',
     });
@@ -271,12 +295,19 @@ async function change(
   };
 }
 
-export async function run(sub: Sub, argv: string[]): Promise<number> {
+export async function run(given: Sub, argv: string[]): Promise<number> {
+  let sub = given;
   const parsed = parseCommand(COMMANDS[sub], argv);
   if (parsed === undefined) return 0;
   const { positionals, output } = parsed;
   // One table per subcommand: the change flags exist only where they are in the table.
   const values = parsed.values as Values<typeof ADD_OPTIONS>;
+
+  // `ranges set ""` is AKS's way to disable (az aks update --api-server-authorized-ip-ranges "").
+  if (sub === 'set' && isEmptyListArgument(positionals) && values.file === undefined && values.egress !== true) {
+    if (values.force === true) throw usageError('ranges set', '"" disables; it takes no --force (disabling never locks anyone out)', '--force');
+    sub = 'disable';
+  }
 
   const resolved = resolveTarget(values);
   const target = values.profile === undefined ? resolved : { ...resolved, profile: checkProfileName(values.profile, '--profile') };
@@ -302,8 +333,8 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
   for (const file of values.file ?? []) entries.push(...readEntriesFile(file));
   if (sub === 'set' && positionals.length === 1 && values.file === undefined && isReadableFile(positionals[0] ?? '')) {
     entries.push(...readEntriesFile(positionals[0] ?? ''));
-  } else {
-    for (const p of positionals) entries.push(...entriesOfText(p));
+  } else if (sub !== 'disable') {
+    for (const p of positionals) entries.push(...entriesOfText(p, 'the command line'));
   }
 
   const result = await change(sub, target, entries, {
@@ -311,6 +342,7 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
     dryRun: values['dry-run'] === true,
     force: values.force === true,
     egress: values.egress === true,
+    emptyGiven: isEmptyListArgument(positionals) && values.file === undefined,
     info,
   });
 
@@ -323,6 +355,7 @@ export async function run(sub: Sub, argv: string[]): Promise<number> {
       ? {}
       : { authorizedIpRanges: result.after.authorizedIpRanges, egressIpRanges: result.after.egressIpRanges }),
   };
+  if (sub === 'disable') process.stderr.write(disableWarning(result.dryRun));
   printResult(output, data, { table: () => changeText(result, info) });
   return 0;
 }

@@ -1,4 +1,4 @@
-/** `ipgate ranges validate [--target ipgate|aks] [-o text|json|yaml] [FILE]`: check a range list offline. */
+/** `ipgate ranges validate [--target ipgate|aks [--vnet-integration]] [-o text|json|yaml] [FILE]`: check a range list offline. */
 import { parseCommand, usageError, type CommandDef } from '../args.js';
 import { printResult } from '../output.js';
 import { readRangeList, type ListEntry, type RangeList } from '../input.js';
@@ -11,10 +11,12 @@ import { validateProfile, type ProfileProblem, type ValidationTarget } from '../
 export const COMMAND = {
   name: 'ranges validate',
   summary: 'check a range list offline',
-  usage: ['[--target ipgate|aks] [-o text|json|yaml] [FILE]'],
+  usage: ['[--target ipgate|aks [--vnet-integration]] [-o text|json|yaml] [FILE | LIST]'],
   description: `Checks a list of authorized IP ranges without changing anything and reports every problem at once.
 FILE (or standard input when FILE is missing or "-") holds one entry per line; "#" starts a comment, blank
-lines are ignored and commas also separate entries, so a list copied from "az aks show" can be pasted as is.
+lines are ignored and commas also separate entries, so a list copied from "az aks show" can be pasted as is;
+a JSON array of strings (what "az aks show --query apiServerAccessProfile.authorizedIpRanges" prints) is
+read too. Instead of FILE the list itself can be given, comma-separated as AKS takes it: 73.140.245.0/24,AzureCloud.
 JSON and YAML hold {valid, entries: [{line, input, ok, canonical | code, message, suggestion?}], problems?}.`,
   options: [
     {
@@ -23,12 +25,18 @@ JSON and YAML hold {valid, entries: [{line, input, ok, canonical | code, message
 aks: exactly what AKS accepts: at most 200 entries, IPv4 only, public (global)
 ranges only, at most one service tag, 0.0.0.0/32 only on its own.`,
     },
+    {
+      name: 'vnet-integration', type: 'boolean',
+      help: `(with --target aks) the cluster uses API server VNet integration, where AKS
+refuses service tags`,
+    },
   ],
   output: { human: 'text', forms: ['text', 'json', 'yaml'], aliases: ['json'] },
   examples: [
     'ipgate ranges validate ranges.txt',
     'ipgate ranges validate --target aks -o json ranges.txt',
     'az aks show -g RG -n CLUSTER --query apiServerAccessProfile.authorizedIpRanges -o tsv | ipgate ranges validate --target aks',
+    'ipgate ranges validate --target aks --vnet-integration 73.140.245.0/24,AzureDevOps',
   ],
   exitCodes: [[0, 'every entry is valid'], [1, 'the list is not valid (every problem is printed)'], [2, 'usage error or an unreadable file']],
   maxPositionals: 1,
@@ -72,8 +80,12 @@ export async function run(argv: string[]): Promise<number> {
   if (target !== 'ipgate' && target !== 'aks') {
     throw usageError('ranges validate', `--target must be ipgate or aks, not ${JSON.stringify(target)}`, target);
   }
+  const vnetIntegration = args.values['vnet-integration'] === true;
+  if (vnetIntegration && target !== 'aks') {
+    throw usageError('ranges validate', '--vnet-integration is an AKS rule; give it with --target aks', '--vnet-integration');
+  }
   const list = await readRangeList(args.positionals[0]);
-  const result = validateProfile({ authorizedIpRanges: list.entries.map((e) => e.text), egressIpRanges: [] }, { target: target satisfies ValidationTarget });
+  const result = validateProfile({ authorizedIpRanges: list.entries.map((e) => e.text), egressIpRanges: [] }, { target: target satisfies ValidationTarget, vnetIntegration });
 
   const firstError = new Map<number, ProfileProblem>();
   const extra: ListProblemReport[] = [];

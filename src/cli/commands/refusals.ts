@@ -16,7 +16,7 @@ export const COMMAND: CommandDef<typeof SERVER_OPTIONS> = {
   description: `Lists the sources a running gateway refused most recently, per listener, at most 256 a listener
 (the address, how often it was refused, when first and last, the reason, and whether it would be allowed
 now). Use it to find the address a locked-out colleague really connects from, then 'ipgate ranges add' it.
-The HAProxy data plane does not report its refusals one by one: the list is then empty and says so.
+The HAProxy and nftables data planes do not report refusals one by one: the list is then empty and says so.
 JSON and YAML hold {supported, refusals: [{listener, address, count, firstSeen, lastSeen, reason, explain}]}.`,
   options: SERVER_OPTIONS,
   output: TABLE_OUTPUT,

@@ -95,9 +95,12 @@ export async function run(argv: string[]): Promise<number> {
   const profile = current.compiled.profile;
   // An empty authorizedIpRanges admits every source (AKS semantics): never announce that as "enforced".
   const disabled = profile.authorizedIpRanges.length === 0;
+  // With nftables nothing listens: the kernel filters packets to the service's own address.
+  const kernel = config.dataplane?.type === 'nftables';
+  const target = kernel ? 'kernel rules (nftables), no proxy' : `upstream ${config.upstream?.text ?? '?'}`;
   for (const l of gateway.listeners) {
-    process.stdout.write(`ipgate: listener ${l.name} on ${l.address} (${listenerMode(l.enforce, disabled)}) -> upstream ${config.upstream.text}\n`);
-    log('info', 'listening', { listener: l.name, address: l.address, enforce: l.enforce, restricted: l.enforce && !disabled, upstream: config.upstream.text });
+    process.stdout.write(`ipgate: listener ${l.name} on ${l.address} (${listenerMode(l.enforce, disabled)}) -> ${target}\n`);
+    log('info', 'listening', { listener: l.name, address: l.address, enforce: l.enforce, restricted: l.enforce && !disabled, ...(kernel ? { dataplane: 'nftables' } : { upstream: config.upstream?.text }) });
   }
   if (gateway.adminAddress !== undefined) {
     process.stdout.write(`ipgate: admin API on ${gateway.adminScheme}://${gateway.adminAddress}\n`);

@@ -8,7 +8,7 @@ import { startProgress } from '../progress.js';
 
 interface ReferenceView { entry: string; prefixes?: number; problem?: string; code?: string }
 interface SourceView {
-  name: string; type: string; url?: string; file?: string; available: boolean; fromCache: boolean; prefixCount: number;
+  name: string; type: string; url?: string; file?: string; kubeconfig?: string; inCluster?: boolean; available: boolean; fromCache: boolean; prefixCount: number;
   lastSuccess: string | null; lastError: { code: string; message: string; at: string } | null; etag: string | null;
   nextRefresh: string | null; references: ReferenceView[];
 }
@@ -32,7 +32,7 @@ function showText(sources: readonly SourceView[]): string {
   if (sources.length === 0) return 'The gateway has no range sources configured.\n';
   let out = table([['NAME', 'TYPE', 'PREFIXES', 'DATA', 'LAST SUCCESS', 'NEXT REFRESH', 'ETAG', 'ORIGIN'], ...sources.map((s) => [
     s.name, s.type, String(s.prefixCount), s.available ? (s.fromCache ? 'cache' : 'current') : 'none',
-    s.lastSuccess ?? '-', s.nextRefresh ?? '-', s.etag ?? '-', s.url ?? s.file ?? '-',
+    s.lastSuccess ?? '-', s.nextRefresh ?? '-', s.etag ?? '-', s.url ?? s.file ?? s.kubeconfig ?? (s.inCluster === true ? 'in-cluster' : '-'),
   ])]);
   for (const s of sources) if (s.lastError !== null) out += `  ${s.name}: last sync failed at ${s.lastError.at}: ${s.lastError.message} (${s.lastError.code})\n`;
   const refs = sources.flatMap((s) => s.references.map((r) => ({ ...r, source: s.name })));

@@ -8,7 +8,7 @@
 import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { IpgateError } from '../errors.js';
 import { describeFileError } from '../fs/file-error.js';
-import type { Logger } from '../runtime/log.js';
+import type { Logger } from './log.js';
 import { RefusalLimiter } from './refusal-limiter.js';
 
 export type AuditDecision = 'allowed' | 'refused' | 'revoked';

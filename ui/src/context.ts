@@ -1,0 +1,22 @@
+/** What every page gets: the API with the signed-in token, and whether that token may change things. */
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import type { Api } from './api.js';
+
+export interface Session {
+  readonly api: Api;
+  /** False for a read-scope token: buttons that change the profile are disabled (the API refuses anyway). */
+  readonly canWrite: boolean;
+  /** Who the server says the caller is (`actor` of /v1/whoami, when it names one). */
+  readonly actor: string | undefined;
+  /** Opens a page (`#/ranges?add=ADDR` style routes). */
+  readonly go: (route: string) => void;
+}
+
+export const SessionContext = createContext<Session | undefined>(undefined);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (session === undefined) throw new Error('useSession outside the signed-in app');
+  return session;
+}

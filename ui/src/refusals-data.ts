@@ -1,0 +1,59 @@
+/**
+ * `GET /v1/refusals` read into rows: the most recent refused sources, per listener (address, count, first and
+ * last seen, the explain verdict when the server gives it). Pure.
+ */
+
+export interface Refusal {
+  readonly address: string;
+  readonly listener: string;
+  readonly count: number;
+  readonly firstSeen: string | null;
+  readonly lastSeen: string | null;
+  readonly reason: string | null;
+}
+
+type Json = Record<string, unknown>;
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+function row(r: Json, listener: string | null): Refusal | undefined {
+  const address = str(r['address']) ?? str(r['source']);
+  if (address === null) return undefined;
+  const verdict = (r['explain'] ?? r['verdict']) as Json | undefined;
+  return {
+    address,
+    listener: str(r['listener']) ?? listener ?? '',
+    count: typeof r['count'] === 'number' ? r['count'] : 1,
+    firstSeen: str(r['firstSeen']),
+    lastSeen: str(r['lastSeen']),
+    reason: str(r['reason']) ?? (typeof verdict === 'object' && verdict !== null ? str(verdict['reason']) : null),
+  };
+}
+
+/** Rows newest first, from `{"refusals":[...]}` or `{"listeners":[{"name"|"listener","refusals":[...]}]}`. */
+export function normalizeRefusals(data: unknown): Refusal[] {
+  const out: Refusal[] = [];
+  const body = (typeof data === 'object' && data !== null ? data : {}) as Json;
+  const add = (items: unknown, listener: string | null): void => {
+    if (!Array.isArray(items)) return;
+    for (const item of items) {
+      if (typeof item !== 'object' || item === null) continue;
+      const r = row(item as Json, listener);
+      if (r !== undefined) out.push(r);
+    }
+  };
+  add(body['refusals'], null);
+  const listeners = body['listeners'];
+  if (Array.isArray(listeners)) {
+    for (const l of listeners) {
+      if (typeof l !== 'object' || l === null) continue;
+      const j = l as Json;
+      add(j['refusals'] ?? j['sources'], str(j['name']) ?? str(j['listener']));
+    }
+  } else if (typeof listeners === 'object' && listeners !== null) {
+    for (const [name, items] of Object.entries(listeners as Json)) add(items, name);
+  }
+  return out.sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''));
+}
