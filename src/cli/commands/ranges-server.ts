@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { IpgateError } from '../../errors.js';
 import { checkProfileName } from '../../policy/profile-name.js';
 import { parseCommand, usageError, type CommandDef, type Values } from '../args.js';
-import { adminRequest, profileOf, profilePath, resolveTarget, unexpectedAnswer, type ServerTarget } from '../client.js';
+import { adminRequest, profileOf, profilePath, resolveTarget, ServerError, unexpectedAnswer, type ServerTarget } from '../client.js';
 import { ERROR_EXITS, SERVER_OPTIONS, TABLE_OUTPUT } from '../common-options.js';
 import { printResult } from '../output.js';
 import { formatProfile, summaryLine, type ProfileView } from '../profile-view.js';
@@ -256,6 +256,16 @@ async function change(
       body: { [key]: sent },
       headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
       query: changeQuery(dryRun, force),
+    }).catch((error: unknown) => {
+      // A gateway that reads entries as plain strings only refuses the object form: say so, never retry without it
+      // (an entry meant to expire must not be added for good).
+      if (info !== undefined && error instanceof ServerError && error.code === 'ERR_BODY_SHAPE') {
+        throw new ServerError(error.code, error.status, `this gateway takes no entries with a note or an expiry time (an older version), which --note, --expires and --mine send; nothing was changed [${error.status} from ${target.baseUrl}]`, {
+          input: target.baseUrl,
+          suggestion: 'upgrade the gateway, or add the address without --note and --expires',
+        });
+      }
+      throw error;
     });
     const parsed = profileOf(res.body);
     let after: ProfileView | undefined = parsed === undefined ? undefined : { ...parsed, etag: res.etag };
