@@ -7,7 +7,7 @@
 # Environment (all optional):
 #   IPGATE_DEMO_PORT=6443 IPGATE_DEMO_UPSTREAM_PORT=8443 IPGATE_DEMO_ADMIN_PORT=9090   ports on 127.0.0.1
 #   IPGATE_DEMO_DIR=DIR        keep the demo's state (config, token, certificate, store, audit log) in DIR
-#   IPGATE_DEMO_SKIP_SETUP=1   do not run scripts/setup.sh first (it is already built)
+#   IPGATE_DEMO_SKIP_SETUP=1   do not install or build first (it is already built)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -16,9 +16,39 @@ PORT="${IPGATE_DEMO_PORT:-6443}"
 UPSTREAM_PORT="${IPGATE_DEMO_UPSTREAM_PORT:-8443}"
 ADMIN_PORT="${IPGATE_DEMO_ADMIN_PORT:-9090}"
 
+# Only what the demo needs: Node.js >= 20 (required beforehand), openssl and curl (installed from Debian's
+# packages when missing, which needs root or sudo), the npm dependencies and the build. With those present,
+# nothing here needs root. (scripts/setup.sh installs everything the tests need as well.)
 if [ "${IPGATE_DEMO_SKIP_SETUP:-}" != "1" ]; then
-  echo "demo: installing what is missing and building (scripts/setup.sh)..."
-  ./scripts/setup.sh
+  node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [ "$node_major" -lt 20 ]; then
+    echo "demo: Node.js >= 20 is required (found: $(node --version 2>/dev/null || echo none))" >&2
+    exit 1
+  fi
+  missing=()
+  for tool in openssl curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    SUDO=()
+    if [ "$(id -u)" -ne 0 ]; then
+      if ! command -v sudo >/dev/null 2>&1; then
+        echo "demo: ${missing[*]} missing; install them (apt-get install ${missing[*]}) and run again" >&2
+        exit 1
+      fi
+      SUDO=(sudo)
+    fi
+    echo "demo: installing ${missing[*]}..."
+    log="$(mktemp)"
+    if ! { "${SUDO[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+      cat "$log" >&2; rm -f "$log"; echo "demo: apt-get failed (output above)" >&2; exit 1
+    fi
+    rm -f "$log"
+  fi
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "demo: installing the npm dependencies..."
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  echo "demo: building..."
+  npm run --silent build:product
 fi
 
 if [ -n "${IPGATE_DEMO_DIR:-}" ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything ipgate, its tests and its benchmarks need on a fresh Debian machine with Node >= 20:
-# the Debian packages the tests and benchmarks start for real (chromium for the dashboard's browser tests),
-# the npm dependencies, and the build.
+# the Debian packages the tests and benchmarks start for real (chromium for the dashboard's browser tests,
+# systemd for systemd-analyze, podman and runc for the container image test), the npm dependencies, and the
+# build.
 # Idempotent and quiet: only what is missing is installed; services installed by these packages (nginx,
 # haproxy, etcd) are never left running or enabled, since the tests start their own instances.
 set -euo pipefail
@@ -23,6 +24,9 @@ declare -A NEED=(
   [wrk]='command -v wrk'
   [kubernetes-client]='command -v kubectl'
   [etcd-server]='command -v etcd'
+  [systemd]='command -v systemd-analyze'
+  [podman]='command -v podman'
+  [runc]='command -v runc'
   [chromium]='command -v chromium'
   [nftables]='command -v nft'
   [conntrack]='command -v conntrack'
@@ -32,7 +36,7 @@ declare -A NEED=(
   [tcpdump]='command -v tcpdump'
 )
 # Packages that ship a service the package manager would otherwise start (and enable).
-SERVICES=(nginx haproxy etcd)
+SERVICES=(nginx haproxy etcd podman.socket)
 
 missing=()
 for pkg in "${!NEED[@]}"; do

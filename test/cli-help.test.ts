@@ -11,6 +11,7 @@ import { runIpgate } from './helpers/ipgate.js';
 const EXPECTED = [
   '', 'ranges', 'ranges validate', 'ranges show', 'ranges set', 'ranges add', 'ranges remove', 'ranges disable',
   'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'export', 'sources', 'sources show', 'sources sync', 'nft', 'nft remove', 'plan', 'import',
+  'status', 'version',
   'refusals', 'context', 'context use', 'context list', 'context set',
 ];
 /** Pages of commands that run something rather than print a result. */
@@ -95,7 +96,7 @@ test('help is printed wherever -h stands, even when required arguments are missi
 });
 
 test('each option line names its environment fallback; old spellings are documented as aliases', async () => {
-  for (const path of ['whoami', 'explain', 'refusals', 'ranges show', 'ranges add', 'sources show', 'sources sync']) {
+  for (const path of ['whoami', 'explain', 'refusals', 'ranges show', 'ranges add', 'sources show', 'sources sync', 'status']) {
     const page = await help(path, '--help');
     assert.match(page, /--server URL .*\[env: IPGATE_SERVER\]/, path);
     assert.match(page, /--token-file FILE .*\[env: IPGATE_TOKEN_FILE\]/, path);
@@ -155,6 +156,10 @@ test('every error starts with "ipgate: " once, usage errors included', async () 
     ['nft'],
     ['nft', 'frob'],
     ['nft', 'remove', '--binary', '/nonexistent/nft'],
+    ['serve', '--check'],
+    ['serve', '--check', '--listen', '127.0.0.1:0', '--config', 'x.yaml'],
+    ['status', '-o', 'xml', '--server', 'http://127.0.0.1:9'],
+    ['version', 'now'],
   ];
   await each(CASES, async (args) => {
     const r = await runIpgate(args, undefined, { IPGATE_SERVER: '', IPGATE_TOKEN_FILE: '', IPGATE_CONFIG: '', IPGATE_CONTEXT: '', IPGATE_CONFIG_HOME: '/nonexistent/ipgate-config' });

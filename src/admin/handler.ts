@@ -18,6 +18,7 @@ import type { RefusalRecord } from '../runtime/refusal-ring.js';
 import type { Logger } from '../runtime/log.js';
 import { AddressClassifier } from '../net/address-class.js';
 import { checkScope, identify, type AccessRules } from './access.js';
+import type { FleetStatus } from '../runtime/fleet-status.js';
 import { ApiError } from './api-error.js';
 import { DEFAULT_TOKEN_NAME, tokenDigest, type AdminToken, type Identity } from './auth.js';
 import { healthAnswer } from './health.js';
@@ -81,6 +82,8 @@ export interface AdminDeps {
   readonly sources?: AdminSources;
   /** Validates and compiles profiles (shared with the store and the profile state; default: its own). */
   readonly profiles?: ProfileCache;
+  /** The fleet view: every instance sharing the store, stale ones flagged (`GET /v1/status`). */
+  readonly status?: () => Promise<FleetStatus>;
   /** The dashboard's files, served under `/ui/` (absent: no dashboard). */
   readonly ui?: UiAssets;
 }
@@ -216,6 +219,10 @@ export class AdminApi {
       case '/v1/refusals':
         allow(['GET']);
         return json(200, refusalsBody(this.deps.refusals?.(), (address) => this.explain(address)));
+      case '/v1/status':
+        allow(['GET']);
+        if (this.deps.status === undefined) throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
+        return json(200, await this.deps.status());
       case '/v1/export':
         allow(['GET'], () => EXPORT_PARAMS);
         return json(200, exportAnswer(this.deps.store.get().profile, request.query, this.deps.sources));

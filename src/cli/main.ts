@@ -24,6 +24,8 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   nft: { summary: 'remove the kernel rules of the nftables data plane (ipgate nft remove)', load: () => import('./commands/nft.js') },
   plan: { summary: 'plan the access paths of clients to an API server from a topology', load: () => import('./commands/plan.js') },
   import: { summary: 'import the authorized ranges of an AKS, GKE or EKS cluster (az/gcloud/aws JSON)', load: () => import('./commands/import.js') },
+  status: { summary: 'show every instance of a fleet through any one of them', load: () => import('./commands/status.js') },
+  version: { summary: 'print the version of ipgate and of Node.js', load: () => import('./commands/version.js') },
 };
 
 const TOP: GroupDef = {

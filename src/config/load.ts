@@ -13,7 +13,8 @@ export function parseConfigText(text: string, source: string, baseDir: string): 
   return validateConfig(parseConfigYaml(text, source), source, baseDir);
 }
 
-function parseConfigYaml(text: string, source: string): unknown {
+/** Parses YAML text into the raw document; throws ConfigError (ERR_CONFIG_YAML) on syntax errors. */
+export function parseConfigYaml(text: string, source: string): unknown {
   const result = parseYaml(text);
   if (!result.ok) {
     throw new ConfigError(

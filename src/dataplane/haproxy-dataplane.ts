@@ -41,6 +41,19 @@ function header(generation: ProfileGeneration): string {
   return `ipgate allow map (written by ipgate; profile revision ${generation.revision})\nformat: RANGE FAMILY (4 or 6)`;
 }
 
+/** Throws ERR_HAPROXY_STATE_DIR when HAProxy cannot use `dir` for its runtime socket; returns the socket path. */
+export function checkStateDir(dir: string): string {
+  const socketPath = join(dir, 'haproxy.sock');
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
+    throw new IpgateError('ERR_HAPROXY_STATE_DIR', `dataplane.stateDir "${dir}" is too long for HAProxy's runtime socket path (${socketPath})`, {
+      input: dir,
+      suggestion: 'use a shorter directory, e.g. /var/lib/ipgate/haproxy',
+    });
+  }
+  if (/\s/.test(dir)) throw new IpgateError('ERR_HAPROXY_STATE_DIR', `dataplane.stateDir "${dir}" must not contain spaces (HAProxy's runtime API splits on them)`, { input: dir });
+  return socketPath;
+}
+
 export class HaproxyDataPlane implements DataPlane {
   readonly listeners: BoundListener[] = [];
   /** HAProxy counts its own sessions (ipgate_active_connections from `show stat`); none pass through ipgate. */
@@ -77,14 +90,7 @@ export class HaproxyDataPlane implements DataPlane {
       return plane;
     }
     const dir = dataplane.stateDir;
-    const socketPath = join(dir, 'haproxy.sock');
-    if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
-      throw new IpgateError('ERR_HAPROXY_STATE_DIR', `dataplane.stateDir "${dir}" is too long for HAProxy's runtime socket path (${socketPath})`, {
-        input: dir,
-        suggestion: 'use a shorter directory, e.g. /var/lib/ipgate/haproxy',
-      });
-    }
-    if (/\s/.test(dir)) throw new IpgateError('ERR_HAPROXY_STATE_DIR', `dataplane.stateDir "${dir}" must not contain spaces (HAProxy's runtime API splits on them)`, { input: dir });
+    const socketPath = checkStateDir(dir);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const mapFile = join(dir, 'allow.map');
     const trustedFile = (listener: string): string => join(dir, `trusted-${listener}.map`);

@@ -3,6 +3,8 @@
  * (+ range sources, + admin API). Applies profile changes as they come, reloads on demand (SIGHUP) and shuts
  * down gracefully. This is the one place that creates the parts and connects them.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdminApi } from '../admin/handler.js';
 import { MetricsServer } from '../admin/metrics-server.js';
@@ -19,12 +21,14 @@ import { ProfileCache } from '../policy/profile-cache.js';
 import { NodeDataPlane } from '../gateway/node-dataplane.js';
 import { NftDataPlane } from '../nftables/nft-dataplane.js';
 import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
-import { registerBuildInfo } from '../runtime/build-info.js';
 import type { Logger } from '../runtime/log.js';
+import { buildInfo, registerBuildInfo } from '../runtime/build-info.js';
+import { fleetStatus, type FleetStatus } from '../runtime/fleet-status.js';
 import { registerProfileMetrics } from '../runtime/profile-metrics.js';
 import { ProfileState } from '../runtime/profile-state.js';
 import { newReloadCounters, type ReloadCounters } from '../runtime/reload-counters.js';
 import { registerStoreMetrics } from '../store/store-metrics.js';
+import type { InstanceRecord } from '../store/instances.js';
 import type { ProfileStore, StoreEvent } from '../store/types.js';
 import { AdminCredentials } from './admin-credentials.js';
 import { openStore } from './open-store.js';
@@ -59,6 +63,10 @@ export class IpgateServer {
   private tls: TlsMaterial | undefined;
   private ready = false;
   private stopping = false;
+  /** This instance in the fleet view: `HOST:PID-RANDOM` (containers on one host may all be PID 1). */
+  readonly instanceId = `${hostname()}:${process.pid}-${randomBytes(2).toString('hex')}`;
+  private readonly startedAt = new Date().toISOString();
+  private enforcedSince = new Date().toISOString();
 
   private constructor(
     private readonly options: ServerOptions,
@@ -98,6 +106,8 @@ export class IpgateServer {
     if (sources?.refusingAll !== true) store.enforced?.(server.state.stored);
     server.state.subscribe((current) => {
       if (server.state.stored.revision === current.revision) store.enforced?.(server.state.stored);
+      server.enforcedSince = new Date().toISOString();
+      store.instances?.refresh();
       const profile = current.compiled.profile;
       log('info', 'profile-applied', {
         generation: current.generation,
@@ -121,7 +131,40 @@ export class IpgateServer {
       throw error;
     }
     server.ready = true;
+    store.instances?.publish(() => server.instanceRecord());
     return server;
+  }
+
+  /** What this instance publishes about itself for the fleet view. */
+  instanceRecord(): InstanceRecord {
+    const health = this.store.health?.();
+    return {
+      id: this.instanceId,
+      listeners: this.listeners.map((l) => l.address),
+      admin: this.adminAddress ?? null,
+      profile: this.store.profileName ?? 'default',
+      revision: this.state.current.revision,
+      enforcedSince: this.enforcedSince,
+      store: { up: health?.up ?? true, detail: health?.detail ?? null },
+      version: buildInfo().version,
+      startedAt: this.startedAt,
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  /** The fleet as the store's instance records show it (this instance alone with a file store). */
+  async fleet(): Promise<FleetStatus> {
+    const self = this.instanceRecord();
+    const directory = this.store.instances;
+    if (directory === undefined) return fleetStatus([self], { now: Date.now(), selfId: self.id });
+    try {
+      // Instances enforcing another named profile (another cluster sharing the etcd) are another fleet.
+      const records = (await directory.list()).filter((r) => r.id !== self.id && r.profile === self.profile);
+      return fleetStatus([...records, self], { now: Date.now(), selfId: self.id });
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return fleetStatus([self], { now: Date.now(), selfId: self.id, problem: `the instance records cannot be read from the store (${why}): only this instance is shown` });
+    }
   }
 
   private async startAdmin(admin: NonNullable<GatewayConfig['admin']>, credentials: AdminCredentials): Promise<void> {
@@ -153,6 +196,7 @@ export class IpgateServer {
       ...(dataplane === undefined ? {} : { settled: () => dataplane.settled() }),
       ...(this.sources === undefined ? {} : { sources: this.sources.admin() }),
       profiles: this.profiles,
+      status: () => this.fleet(),
       ui: loadUiAssets(),
     });
     this.admin = new AdminServer(api, { ...admin, tls: this.tls, log });
@@ -202,6 +246,7 @@ export class IpgateServer {
   private onStoreEvent(event: StoreEvent): void {
     const { log } = this.options;
     if (event.kind === 'health') {
+      this.store.instances?.refresh();
       const fields = { store: this.store.description, kept: this.state.current.revision, ...(event.health.detail === undefined ? {} : { detail: event.health.detail }) };
       log(event.health.up ? 'info' : 'error', event.health.up ? 'store-up' : 'store-degraded', fields);
       return;

@@ -26,6 +26,7 @@ import type { NamedProfileInfo, ProfileStore, StoreEvent, StoreHealth, StoreList
 import { fallback, healthOf, observe, startProblem, type EtcdView, type KeyNames, type Observation } from './etcd-view.js';
 import { etcdErrorText } from './etcd-error-text.js';
 import { EtcdWriter, stale, unavailable } from './etcd-writer.js';
+import { EtcdInstances } from './etcd-instances.js';
 import { describeFileError } from '../fs/file-error.js';
 
 export interface EtcdStoreOptions extends EtcdTls {
@@ -60,6 +61,8 @@ function observationOf(header: { revision?: string | number | null } | null | un
 export class EtcdStore implements ProfileStore {
   readonly description: string;
   readonly profileName: string;
+  /** This instance's record and the fleet's, under `<prefix>instances/` (lease-bound). */
+  readonly instances: EtcdInstances;
   private readonly key: string;
   private readonly names: KeyNames;
   private readonly writer: EtcdWriter;
@@ -94,6 +97,7 @@ export class EtcdStore implements ProfileStore {
     this.names = { key: this.key, profileName: this.profileName };
     this.description = `etcd ${options.endpoints.join(',')} key ${this.key}`;
     this.view = { observedAt: 0, keyRevision: 0, snapshot };
+    this.instances = new EtcdInstances({ client, prefix: options.prefix });
     this.writer = new EtcdWriter({
       client,
       prefix: options.prefix,
@@ -220,6 +224,7 @@ export class EtcdStore implements ProfileStore {
     if (watcher !== undefined) await Promise.race([watcher.cancel().catch(() => undefined), new Promise((r) => setTimeout(r, 200))]);
     await this.syncing?.catch(() => undefined);
     await this.cacheQueue;
+    await this.instances.close();
     this.client.close();
   }
 

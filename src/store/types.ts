@@ -4,6 +4,7 @@
  */
 import type { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
+import type { InstanceRecord } from './instances.js';
 
 export interface StoreSnapshot {
   readonly profile: Profile;
@@ -79,4 +80,16 @@ export interface ProfileStore {
   readNamed?(name: string): Promise<StoreSnapshot | undefined>;
   /** compareAndSwap on another named profile; expected revision `0` creates it. */
   compareAndSwapNamed?(name: string, expectedRevision: string, profile: Profile): Promise<StoreSnapshot>;
+  /** The instances sharing the store (etcd): each publishes its record, any reads them all. */
+  readonly instances?: InstanceDirectory;
+}
+
+/** Where the instances of a fleet publish their records (see instances.ts). */
+export interface InstanceDirectory {
+  /** Publishes `record()` now and at every beat until the store closes. */
+  publish(record: () => InstanceRecord): void;
+  /** Writes the record again now. */
+  refresh(): void;
+  /** Every published record. */
+  list(): Promise<InstanceRecord[]>;
 }

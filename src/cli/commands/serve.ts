@@ -13,12 +13,13 @@ const OPTIONS = [
   { name: 'token-file', type: 'string', value: 'FILE', help: 'file holding the admin bearer token (short form)' },
   { name: 'audit-log', type: 'string', value: 'DEST', default: '-', help: 'audit log: - (standard error), off, or a file (short form)' },
   { name: 'log-level', type: 'string', value: 'LEVEL', env: 'IPGATE_LOG_LEVEL', default: 'info', help: `operational log lines at this level and above: ${LOG_LEVELS.join(', ')}` },
+  { name: 'check', type: 'boolean', help: 'check the config and exit, as nginx -t: the config, the admin token and etcd TLS\nfiles, the store (reachable, a valid profile) and, with HAProxy managed, haproxy -c;\nnever dials the upstream or binds a port' },
 ] as const;
 
 export const COMMAND: CommandDef<typeof OPTIONS> = {
   name: 'serve',
   summary: 'run the gateway',
-  usage: ['--config FILE [--log-level LEVEL]', '--listen ADDR --upstream ADDR --ranges FILE [--admin ADDR --token-file FILE] [--audit-log DEST]'],
+  usage: ['--config FILE [--log-level LEVEL]', '--listen ADDR --upstream ADDR --ranges FILE [--admin ADDR --token-file FILE] [--audit-log DEST]', '--check --config FILE'],
   description: `Run the gateway: accept connections where clients expect the API server, refuse every source the profile
 does not authorize before dialing the upstream, and pass authorized connections through untouched.
 Signals: SIGHUP re-reads the profile, the admin token (or tokens) file and TLS files, and reopens the
@@ -29,12 +30,14 @@ the admin API and "ipgate: ready" are printed on standard output.`,
   options: OPTIONS,
   examples: [
     'ipgate serve --config /etc/ipgate/ipgate.yaml',
+    'ipgate serve --check --config /etc/ipgate/ipgate.yaml',
     'IPGATE_CONFIG=/etc/ipgate/ipgate.yaml IPGATE_LOG_LEVEL=warn ipgate serve',
     'ipgate serve --listen 127.0.0.1:6443 --upstream 127.0.0.1:8443 --ranges allow.txt --admin 127.0.0.1:9090 --token-file admin.token',
   ],
   exitCodes: [
-    [0, 'stopped by SIGTERM or SIGINT after draining'],
+    [0, 'stopped by SIGTERM or SIGINT after draining; with --check: the config is good (one summary line)'],
     [2, 'bad config, ranges, token file or usage, or a listen address that cannot be bound (nothing was started)'],
+    [2, 'with --check: every problem found, each on its own line with its code'],
     [70, 'internal error'],
   ],
   maxPositionals: 0,
@@ -75,6 +78,30 @@ function logLevelOf(parsed: Parsed<typeof OPTIONS>): LogLevel {
   throw usageError('serve', `${from} must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(level)}`, level);
 }
 
+/** `ipgate serve --check --config FILE`: every problem on its own line with its code (exit 2), or a summary (exit 0). */
+async function check(parsed: Parsed<typeof OPTIONS>): Promise<number> {
+  const { values } = parsed;
+  const short = values.listen !== undefined || values.upstream !== undefined || values.ranges !== undefined || values.admin !== undefined;
+  if (values.config === undefined || short) {
+    throw usageError('serve', '--check: give the config to check with --config FILE (or set IPGATE_CONFIG); the short form is not checked');
+  }
+  // Loaded only to check: `serve --help` and usage errors stay quick.
+  const { checkServeConfig } = await import('../../server/check.js');
+  const result = await checkServeConfig(values.config);
+  const line = (text: string): string => text.replace(/\s*\n\s*/g, ' ');
+  for (const w of result.warnings) process.stderr.write(`ipgate: warning: ${line(w)}\n`);
+  if (result.problems.length === 0) {
+    process.stdout.write(`ipgate: ${result.summary}\n`);
+    return 0;
+  }
+  for (const p of result.problems) {
+    const suggestion = p.suggestion === undefined || p.message.includes(p.suggestion) ? '' : `; suggestion: ${p.suggestion}`;
+    process.stderr.write(`ipgate: ${p.where}: ${line(p.message)}${line(suggestion)} (${p.code})\n`);
+  }
+  process.stderr.write(`ipgate: ${values.config}: ${result.problems.length} problem(s); nothing was started\n`);
+  return 2;
+}
+
 /** How a listener admits sources, for its start-up line. */
 function listenerMode(enforce: boolean, profileDisabled: boolean): string {
   if (!enforce) return 'not enforced';
@@ -84,6 +111,7 @@ function listenerMode(enforce: boolean, profileDisabled: boolean): string {
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(COMMAND, argv);
   if (parsed === undefined) return 0;
+  if (parsed.values.check === true) return check(parsed);
   const level = logLevelOf(parsed);
   const { config, file } = await configOf(parsed);
   const log = jsonLogger({ level });
