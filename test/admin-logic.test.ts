@@ -76,3 +76,16 @@ test('bearer token check', () => {
   assert.equal(bearerMatches('Bearer ', token), false);
   assert.equal(bearerMatches(`Basic ${token}`, token), false);
 });
+
+test('a patch and a profile view of a hundred thousand entries and more work (no list spread into one call)', async () => {
+  const { formatProfile } = await import('../src/cli/profile-view.js');
+  const { profileWithInfo } = await import('../src/policy/entry-info.js');
+  const many = Array.from({ length: 150_000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`);
+  const r = applyPatch(base, parsePatchBody(JSON.stringify({ add: many })));
+  assert.equal(r.added.length, many.length);
+  assert.equal(r.diff.authorizedIpRanges.added.length, many.length);
+  assert.equal(r.profile.authorizedIpRanges.length, many.length + 2);
+  const noted = profileWithInfo(many, [], { authorizedIpRanges: new Map(many.map((e) => [e, { note: 'bulk' }])) });
+  const text = formatProfile({ ...noted, etag: '"1"' }, 0);
+  assert.match(text, /^ {2}10\.0\.0\.0\/32 {6}note: bulk$/m, 'padded to the widest entry, 10.1.255.255/32');
+});

@@ -1,8 +1,8 @@
 /**
  * The admin API over HTTPS (`admin.tls`) with real clients: curl with --cacert, `openssl s_client`, the CLI
  * with --cacert/--cert/--key; client certificates required with `clientCaFile`, their subject the caller's
- * name (whoami, the log of a change); the certificate and key replaced by SIGHUP without a restart (a bad
- * file keeps the ones in force).
+ * name (whoami, the log of a change, the change history); the certificate and key replaced by SIGHUP without
+ * a restart (a bad file keeps the ones in force).
  */
 import assert from 'node:assert/strict';
 import { copyFile, writeFile } from 'node:fs/promises';
@@ -131,6 +131,12 @@ describe('HTTPS admin API with client certificates (admin.tls.clientCaFile)', ()
     assert.equal(patch.code, 0, patch.stderr);
     const line = await waitFor(() => fx.ipgate.logs().find((l) => l['event'] === 'admin-request' && l['method'] === 'PATCH'), 3000, 'admin-request line');
     assert.deepEqual([line['actor'], line['status'], line['address']], ['CN=alice,O=ops', 200, '127.0.0.1']);
+    // The change history records the certificate's subject as the actor.
+    const history = await curl([...as('alice'), '-H', `Authorization: Bearer ${fx.token}`, `${fx.adminUrl}/v1/history?limit=1`]);
+    assert.equal(history.code, 0, history.stderr);
+    const [latest] = (JSON.parse(history.stdout) as { history: { actor: string; address: string; path: string; added: unknown[] }[] }).history;
+    assert.deepEqual([latest?.actor, latest?.address, latest?.path], ['CN=alice,O=ops', '127.0.0.1', 'admin-api']);
+    assert.equal(JSON.stringify(latest?.added).includes('127.0.0.3/32'), true);
   });
 
   test('the CLI presents --cert/--key; without them the error names the fix', async () => {

@@ -10,7 +10,7 @@ import { runIpgate } from './helpers/ipgate.js';
 
 const EXPECTED = [
   '', 'ranges', 'ranges validate', 'ranges show', 'ranges set', 'ranges add', 'ranges remove', 'ranges disable',
-  'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'export', 'sources', 'sources show', 'sources sync', 'nft', 'nft remove', 'plan', 'import',
+  'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'history', 'export', 'sources', 'sources show', 'sources sync', 'nft', 'nft remove', 'plan', 'import',
   'status', 'version',
   'refusals', 'context', 'context use', 'context list', 'context set',
 ];

@@ -139,6 +139,8 @@ describe('gateway client commands (a real ipgate serve)', () => {
     { name: 'ranges show', args: ['ranges', 'show'], codes: [0], alias: ['--output', 'json'] },
     { name: 'ranges set --dry-run', args: ['ranges', 'set', '127.0.0.1/32', '192.0.2.0/24', '--dry-run'], codes: [0], alias: ['--output', 'json'] },
     { name: 'ranges add --dry-run', args: ['ranges', 'add', '192.0.2.0/24', '--dry-run'], codes: [0], alias: ['--output', 'json'] },
+    { name: 'ranges add --note --expires --dry-run', args: ['ranges', 'add', '192.0.2.7', '--note', 'Alice', '--expires', '2099-01-01T00:00:00Z', '--dry-run'], codes: [0], alias: ['--output', 'json'] },
+    { name: 'history', args: ['history', '--limit', '5'], codes: [0], alias: ['--output', 'json'] },
     { name: 'ranges remove --dry-run', args: ['ranges', 'remove', '10.0.0.0/8', '--dry-run'], codes: [0], alias: ['--output', 'json'] },
     { name: 'ranges disable --dry-run', args: ['ranges', 'disable', '--dry-run'], codes: [0], alias: ['--output', 'json'] },
     { name: 'whoami', args: ['whoami'], codes: [0], alias: ['--output', 'json'] },

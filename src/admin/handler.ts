@@ -2,7 +2,8 @@
  * The admin API's request handling, independent of the HTTP server: a request record in, a response record
  * out. Profile reads come from the profile in force; writes go through the store (compare-and-swap), one at a
  * time per profile within this process, and a write without If-Match that loses a race with another
- * instance is applied again on the fresh profile.
+ * instance is applied again on the fresh profile. Every write is recorded in the store's history with the
+ * request's actor and address; `GET /v1/history` serves it.
  */
 import { parseAddress } from '../cidr/parse.js';
 import { formatAddress, socketAddress } from '../cidr/format.js';
@@ -10,7 +11,11 @@ import { IpgateError } from '../errors.js';
 import { httpStatus } from '../errors/catalogue.js';
 import { ProfileInvalidError, type CompiledProfile } from '../policy/decide.js';
 import { ProfileCache } from '../policy/profile-cache.js';
+import { toWire } from '../policy/entry-info.js';
+import { diffEntries, profileDiff, type ProfileDiff } from '../policy/profile-diff.js';
 import type { Profile } from '../policy/profile.js';
+import { checkProfileName } from '../policy/profile-name.js';
+import { MAX_HISTORY_LIMIT, type ChangeOrigin } from '../store/history.js';
 import type { ProfileProblem } from '../policy/validate.js';
 import type { ProfileStore, StoreSnapshot } from '../store/types.js';
 import type { ProfileState } from '../runtime/profile-state.js';
@@ -82,6 +87,10 @@ export interface AdminDeps {
   readonly sources?: AdminSources;
   /** Validates and compiles profiles (shared with the store and the profile state; default: its own). */
   readonly profiles?: ProfileCache;
+  /** Writes to a profile one at a time (shared with the other writers of this process; default: its own). */
+  readonly writes?: WriteQueue;
+  /** The clock (ms since the epoch), for expiry times in requests. */
+  readonly now?: () => number;
   /** The fleet view: every instance sharing the store, stale ones flagged (`GET /v1/status`). */
   readonly status?: () => Promise<FleetStatus>;
   /** The dashboard's files, served under `/ui/` (absent: no dashboard). */
@@ -90,6 +99,23 @@ export interface AdminDeps {
 
 /** The query parameters of profile writes (PUT/PATCH). */
 const WRITE_PARAMS = ['dryRun', 'force'] as const;
+
+/** Records `GET /v1/history` answers without `limit`. */
+const DEFAULT_HISTORY_LIMIT = 50;
+
+/** Who a request is recorded as in the history. */
+function originOf(request: AdminRequest): ChangeOrigin {
+  return { actor: request.actor ?? 'admin', address: socketAddress(request.remoteAddress), path: 'admin-api' };
+}
+
+/** `?limit=N` of a history read: a whole number from 1 to MAX_HISTORY_LIMIT. */
+function historyLimit(query: URLSearchParams): number {
+  const text = query.get('limit');
+  if (text === null) return DEFAULT_HISTORY_LIMIT;
+  const n = /^[1-9]\d{0,6}$/.test(text) ? Number(text) : NaN;
+  if (!(n <= MAX_HISTORY_LIMIT)) throw new ApiError('ERR_QUERY', `?limit= must be a whole number from 1 to ${MAX_HISTORY_LIMIT}, got "${text}"`);
+  return n;
+}
 
 export function etagOf(revision: string): string {
   return `"${revision}"`;
@@ -103,7 +129,7 @@ function verdictBody(compiled: CompiledProfile, address: string): Record<string,
 }
 
 export class AdminApi {
-  private readonly writes = new WriteQueue();
+  private readonly writes: WriteQueue;
 
   private readonly profiles: ProfileCache;
 
@@ -115,6 +141,11 @@ export class AdminApi {
     this.profiles = deps.profiles ?? new ProfileCache();
     const single: readonly AdminToken[] = deps.token === undefined || deps.token === '' ? [] : [{ name: DEFAULT_TOKEN_NAME, scope: 'write', digest: tokenDigest(deps.token) }];
     this.access = { tokens: deps.tokens ?? (() => single), metricsNeedToken: deps.metricsNeedToken ?? false };
+    this.writes = deps.writes ?? new WriteQueue();
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
   }
 
   async handle(request: AdminRequest): Promise<AdminResponse> {
@@ -195,7 +226,7 @@ export class AdminApi {
       allow(['GET', 'PUT', 'PATCH'], writeParams);
       const dryRun = flag(request.query, 'dryRun');
       flag(request.query, 'force');
-      const once = (): ReturnType<typeof otherProfile> => otherProfile(this.deps.store, named, method, request.body, request.ifMatch, dryRun);
+      const once = (): ReturnType<typeof otherProfile> => otherProfile(this.deps.store, named, method, request.body, request.ifMatch, dryRun, originOf(request), this.now());
       const answer = method === 'GET' ? await once() : await this.writes.run(`profile:${named}`, () => (request.ifMatch === undefined ? retryLostRaces(once) : once()));
       return json(answer.status, answer.body, answer.etag === undefined ? {} : { etag: answer.etag });
     }
@@ -212,6 +243,19 @@ export class AdminApi {
         const ip = request.query.get('ip');
         if (ip === null || ip === '') throw new ApiError('ERR_USAGE', 'Give the address to explain as ?ip=ADDRESS');
         return json(200, this.explain(ip));
+      }
+      case '/v1/history': {
+        allow(['GET'], () => ['limit', 'profile']);
+        const limit = historyLimit(request.query);
+        const name = request.query.get('profile');
+        if (name !== null) {
+          try {
+            checkProfileName(name, '?profile=');
+          } catch (error) {
+            throw new ApiError('ERR_PROFILE_NAME', error instanceof Error ? error.message : String(error));
+          }
+        }
+        return json(200, { history: await this.deps.store.history({ limit, ...(name === null ? {} : { profile: name }) }) });
       }
       case '/v1/whoami':
         allow(['GET']);
@@ -265,7 +309,7 @@ export class AdminApi {
 
   private getProfile(): AdminResponse {
     const snapshot = this.deps.store.get();
-    return json(200, { authorizedIpRanges: snapshot.profile.authorizedIpRanges, egressIpRanges: snapshot.profile.egressIpRanges }, { etag: etagOf(snapshot.revision) });
+    return json(200, toWire(snapshot.profile), { etag: etagOf(snapshot.revision) });
   }
 
   private checkIfMatch(ifMatch: string | undefined, snapshot: StoreSnapshot): void {
@@ -331,25 +375,22 @@ export class AdminApi {
     await this.deps.store.prepareWrite?.();
     const snapshot = this.deps.store.get();
     let next: Profile;
-    let added: string[];
-    let removed: string[];
+    let diff: ProfileDiff;
     if (request.method === 'PUT') {
-      next = parseProfileBody(request.body);
-      const before = new Set([...snapshot.profile.authorizedIpRanges, ...snapshot.profile.egressIpRanges]);
-      const after = new Set([...next.authorizedIpRanges, ...next.egressIpRanges]);
-      added = [...after].filter((e) => !before.has(e));
-      removed = [...before].filter((e) => !after.has(e));
+      const body = parseProfileBody(request.body, this.now());
+      diff = profileDiff(snapshot.profile, body);
+      next = this.deps.store.arrange?.(body, diff) ?? body;
     } else {
-      const result = applyPatch(snapshot.profile, parsePatchBody(request.body), this.deps.sources?.isReference ?? isSourceReference);
-      ({ profile: next, added, removed } = result);
+      ({ profile: next, diff } = applyPatch(snapshot.profile, parsePatchBody(request.body, this.now()), this.deps.sources?.isReference ?? isSourceReference));
     }
+    const [added, removed, updated] = [diffEntries(diff, 'added'), diffEntries(diff, 'removed'), diffEntries(diff, 'updated')];
     const compiled = this.compileChecked(next);
     this.checkIfMatch(request.ifMatch, snapshot);
     checkLockout(this.deps.state.current.compiled, compiled, socketAddress(request.remoteAddress), force);
     if (dryRun) {
-      return json(200, { dryRun: true, profile: next, added, removed }, { etag: etagOf(snapshot.revision) });
+      return json(200, { dryRun: true, profile: toWire(next), added, removed, updated }, { etag: etagOf(snapshot.revision) });
     }
-    const written = await this.deps.store.compareAndSwap(snapshot.revision, next);
-    return json(200, { dryRun: false, profile: written.profile, added, removed }, { etag: etagOf(written.revision) });
+    const written = await this.deps.store.compareAndSwap(snapshot.revision, next, originOf(request), diff);
+    return json(200, { dryRun: false, profile: toWire(written.profile), added, removed, updated }, { etag: etagOf(written.revision) });
   }
 }

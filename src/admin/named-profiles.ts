@@ -6,7 +6,8 @@
  */
 import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
-import type { NamedProfileInfo, ProfileStore } from '../store/types.js';
+import { toWire } from '../policy/entry-info.js';
+import type { ChangeOrigin, NamedProfileInfo, ProfileStore } from '../store/types.js';
 import { ABSENT_REVISION } from '../store/etcd-keys.js';
 import { checkProfileName } from '../policy/profile-name.js';
 import { ApiError } from './api-error.js';
@@ -59,7 +60,16 @@ function expectedOf(ifMatch: string | undefined, current: string): string {
 }
 
 /** GET/PUT/PATCH on another named profile of the store (not the one this gateway enforces). */
-export async function otherProfile(store: ProfileStore, name: string, method: string, body: string, ifMatch: string | undefined, dryRun: boolean): Promise<NamedAnswer> {
+export async function otherProfile(
+  store: ProfileStore,
+  name: string,
+  method: string,
+  body: string,
+  ifMatch: string | undefined,
+  dryRun: boolean,
+  origin: ChangeOrigin,
+  now: number,
+): Promise<NamedAnswer> {
   const read = store.readNamed?.bind(store);
   const write = store.compareAndSwapNamed?.bind(store);
   if (read === undefined || write === undefined) {
@@ -68,20 +78,20 @@ export async function otherProfile(store: ProfileStore, name: string, method: st
   const current = await read(name);
   if (method === 'GET') {
     if (current === undefined) throw new ApiError('ERR_PROFILE_NOT_FOUND', `No profile "${name}" in ${store.description}; create it with PUT`);
-    return { status: 200, body: current.profile, etag: quoted(current.revision) };
+    return { status: 200, body: toWire(current.profile), etag: quoted(current.revision) };
   }
   let next: Profile;
-  if (method === 'PUT') next = parseProfileBody(body);
+  if (method === 'PUT') next = parseProfileBody(body, now);
   else {
     if (current === undefined) throw new ApiError('ERR_PROFILE_NOT_FOUND', `No profile "${name}" to change; create it with PUT`);
-    next = applyPatch(current.profile, parsePatchBody(body)).profile;
+    next = applyPatch(current.profile, parsePatchBody(body, now)).profile;
   }
   const revision = current?.revision ?? ABSENT_REVISION;
   const expected = expectedOf(ifMatch, revision);
   if (expected !== revision) {
     throw new IpgateError('ERR_PRECONDITION', `If-Match ${ifMatch ?? ''} is stale: profile "${name}" is now at ${quoted(revision)}; read it again and retry`, { input: ifMatch ?? '' });
   }
-  if (dryRun) return { status: 200, body: { dryRun: true, profile: next }, etag: quoted(revision) };
-  const written = await write(name, expected, next);
-  return { status: 200, body: { dryRun: false, profile: written.profile }, etag: quoted(written.revision) };
+  if (dryRun) return { status: 200, body: { dryRun: true, profile: toWire(next) }, etag: quoted(revision) };
+  const written = await write(name, expected, next, origin);
+  return { status: 200, body: { dryRun: false, profile: toWire(written.profile) }, etag: quoted(written.revision) };
 }

@@ -1,20 +1,28 @@
 /**
  * PATCH semantics (pure): removals first, then additions, on authorizedIpRanges (add/remove) and
  * egressIpRanges (addEgress/removeEgress). Entries are compared in canonical form; adding an entry already
- * present changes nothing; removing one that is absent is an error. Bad entries are all reported at once.
+ * present changes nothing, except that a note or expiry time given with it replaces the entry's (so an
+ * expiry can be extended); removing one that is absent is an error. Bad entries are all reported at once.
+ * Notes and expiry times of the entries that stay are kept.
  */
 import { parseRange } from '../cidr/parse.js';
 import { formatRange } from '../cidr/format.js';
 import { IpgateError } from '../errors.js';
-import type { Profile } from '../policy/profile.js';
+import { profileWithInfo, sameInfo } from '../policy/entry-info.js';
+import type { FieldDiff, ProfileDiff } from '../policy/profile-diff.js';
+import type { EntryInfo, Profile } from '../policy/profile.js';
 import { ApiError, type EntryError } from './api-error.js';
-import type { PatchBody } from './body.js';
+import type { EntryInput, PatchBody } from './body.js';
 import { parseIpv4RangeFast } from '../cidr/fast-ipv4.js';
 
 export interface PatchResult {
   readonly profile: Profile;
   readonly added: string[];
   readonly removed: string[];
+  /** Entries already present whose note or expiry time the patch replaced. */
+  readonly updated: string[];
+  /** The same, per list (handed to the store with the write). */
+  readonly diff: ProfileDiff;
 }
 
 type Field = 'authorizedIpRanges' | 'egressIpRanges';
@@ -45,7 +53,23 @@ function entryError(entry: string, field: Field, error: unknown): EntryError {
   return { entry, field, code: 'ERR_ENTRY', message: String(error) };
 }
 
-function edit(list: readonly string[], field: Field, add: readonly string[], remove: readonly string[], errors: EntryError[], added: string[], removed: string[], isReference?: IsReference): string[] {
+interface Edited {
+  readonly list: string[];
+  readonly info: Map<string, EntryInfo>;
+  readonly diff: FieldDiff;
+}
+
+function edit(
+  profile: Profile,
+  field: Field,
+  add: readonly EntryInput[],
+  remove: readonly string[],
+  out: { errors: EntryError[]; added: string[]; removed: string[]; updated: string[] },
+  isReference?: IsReference,
+): Edited {
+  const mine = { added: [] as string[], removed: [] as string[], updated: [] as string[], kept: [] as string[] };
+  const list = profile[field];
+  const before = profile.entryInfo?.[field];
   const keys = list.map((entry) => keyOf(entry, isReference));
   const index = new Map<string, number>();
   keys.forEach((key, i) => index.set(key, i));
@@ -55,7 +79,7 @@ function edit(list: readonly string[], field: Field, add: readonly string[], rem
     try {
       return canonical(entry, isReference);
     } catch (error) {
-      errors.push(entryError(entry, field, error));
+      out.errors.push(entryError(entry, field, error));
       return undefined;
     }
   };
@@ -64,38 +88,65 @@ function edit(list: readonly string[], field: Field, add: readonly string[], rem
     if (key === undefined) continue;
     const at = index.get(key);
     if (at === undefined || drop.has(at)) {
-      errors.push({ entry, field, code: 'ERR_ENTRY_NOT_FOUND', message: `${entry} is not in ${field}; nothing to remove` });
+      out.errors.push({ entry, field, code: 'ERR_ENTRY_NOT_FOUND', message: `${entry} is not in ${field}; nothing to remove` });
       continue;
     }
     drop.add(at);
-    removed.push(list[at] ?? entry);
+    mine.removed.push(list[at] ?? entry);
   }
-  const out = list.filter((_, i) => !drop.has(i));
-  const present = new Set(keys.filter((_, i) => !drop.has(i)));
-  for (const entry of add) {
+  const kept = list.filter((_, i) => !drop.has(i));
+  mine.kept = [...kept];
+  // The notes of the entries that stay (walking the notes, usually few, not the list).
+  const info = new Map<string, EntryInfo>();
+  const dropped = new Set([...drop].map((i) => list[i]));
+  if (before !== undefined) {
+    for (const [entry, i] of before) if (!dropped.has(entry) || kept.includes(entry)) info.set(entry, i);
+  }
+  /** The entry as written in the list, by key, for entries present after the removals. */
+  const present = new Map<string, string>();
+  keys.forEach((key, i) => {
+    if (!drop.has(i) && !present.has(key)) present.set(key, list[i] ?? key);
+  });
+  for (const { entry, info: given } of add) {
     const key = requestKey(entry);
-    if (key === undefined || present.has(key)) continue;
-    present.add(key);
-    out.push(entry);
-    added.push(entry);
+    if (key === undefined) continue;
+    const existing = present.get(key);
+    if (existing !== undefined) {
+      // Present: only a note or expiry time given with it changes something.
+      if (given !== undefined && !sameInfo(info.get(existing), given)) {
+        info.set(existing, given);
+        mine.updated.push(existing);
+      }
+      continue;
+    }
+    present.set(key, entry);
+    kept.push(entry);
+    if (given !== undefined) info.set(entry, given);
+    mine.added.push(entry);
   }
-  return out;
+  // (Not push(...list): a list of a hundred thousand entries is too many arguments for one call.)
+  for (const key of ['added', 'removed', 'updated'] as const) for (const entry of mine[key]) out[key].push(entry);
+  return { list: kept, info, diff: mine };
 }
 
 export function applyPatch(profile: Profile, patch: PatchBody, isReference?: IsReference): PatchResult {
-  const errors: EntryError[] = [];
-  const added: string[] = [];
-  const removed: string[] = [];
-  const authorizedIpRanges = edit(profile.authorizedIpRanges, 'authorizedIpRanges', patch.add, patch.remove, errors, added, removed, isReference);
-  const egressIpRanges = edit(profile.egressIpRanges, 'egressIpRanges', patch.addEgress, patch.removeEgress, errors, added, removed, isReference);
-  if (errors.length > 0) {
-    throw new ApiError('ERR_PATCH_INVALID', `The patch has ${errors.length} bad entr${errors.length === 1 ? 'y' : 'ies'}; nothing was changed`, errors);
+  const out = { errors: [] as EntryError[], added: [] as string[], removed: [] as string[], updated: [] as string[] };
+  const authorized = edit(profile, 'authorizedIpRanges', patch.add, patch.remove, out, isReference);
+  const egress = edit(profile, 'egressIpRanges', patch.addEgress, patch.removeEgress, out, isReference);
+  if (out.errors.length > 0) {
+    throw new ApiError('ERR_PATCH_INVALID', `The patch has ${out.errors.length} bad entr${out.errors.length === 1 ? 'y' : 'ies'}; nothing was changed`, out.errors);
   }
-  if (authorizedIpRanges.length === 0 && profile.authorizedIpRanges.length > 0) {
+  if (authorized.list.length === 0 && profile.authorizedIpRanges.length > 0) {
     throw new ApiError(
       'ERR_PATCH_DISABLES',
       'The patch removes every authorized range, which would allow every source (an empty list disables the restriction); nothing was changed. To let every source connect on purpose, run: ipgate ranges disable',
     );
   }
-  return { profile: { authorizedIpRanges, egressIpRanges }, added, removed };
+  return {
+    profile: profileWithInfo(authorized.list, egress.list, { authorizedIpRanges: authorized.info, egressIpRanges: egress.info }),
+    added: out.added,
+    removed: out.removed,
+    updated: out.updated,
+    diff: { authorizedIpRanges: authorized.diff, egressIpRanges: egress.diff },
+  };
 }

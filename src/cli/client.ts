@@ -13,6 +13,8 @@ import { CodedError, IpgateError, type IpgateErrorOptions } from '../errors.js';
 import { describeFileError } from '../fs/file-error.js';
 import { readTokenFile } from '../fs/token-file.js';
 import { contextPath, contextsFile, findContext, readContexts, type ContextEntry, type Contexts } from './contexts.js';
+import { profileWithInfo } from '../policy/entry-info.js';
+import type { EntryInfo, Profile } from '../policy/profile.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -389,15 +391,34 @@ export async function adminRequest(
   return { status, etag, body };
 }
 
-/** Extracts `{ authorizedIpRanges, egressIpRanges }` from a profile answer (bare or under `profile`). */
-export function profileOf(body: unknown): { authorizedIpRanges: string[]; egressIpRanges: string[] } | undefined {
+/** A list of entries as served (strings, or `{"range","note"?,"expires"?}`): the ranges and their notes. */
+function entriesOf(value: unknown): { entries: string[]; info: Map<string, EntryInfo> } | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const entries: string[] = [];
+  const info = new Map<string, EntryInfo>();
+  for (const item of value as unknown[]) {
+    if (typeof item === 'string') {
+      entries.push(item);
+      continue;
+    }
+    if (!isRecord(item) || typeof item['range'] !== 'string') return undefined;
+    const range = item['range'];
+    const note = typeof item['note'] === 'string' ? item['note'] : undefined;
+    const expires = typeof item['expires'] === 'string' ? item['expires'] : undefined;
+    entries.push(range);
+    if (note !== undefined || expires !== undefined) info.set(range, { ...(note === undefined ? {} : { note }), ...(expires === undefined ? {} : { expires }) });
+  }
+  return { entries, info };
+}
+
+/** Extracts the profile (with notes and expiry times) from a profile answer (bare or under `profile`). */
+export function profileOf(body: unknown): Profile | undefined {
   const candidate = isRecord(body) && isRecord(body['profile']) ? body['profile'] : body;
   if (!isRecord(candidate)) return undefined;
-  const authorized = candidate['authorizedIpRanges'];
-  const egress = candidate['egressIpRanges'];
-  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-  if (!strings(authorized)) return undefined;
-  return { authorizedIpRanges: authorized, egressIpRanges: strings(egress) ? egress : [] };
+  const authorized = entriesOf(candidate['authorizedIpRanges']);
+  if (authorized === undefined) return undefined;
+  const egress = entriesOf(candidate['egressIpRanges']) ?? { entries: [], info: new Map<string, EntryInfo>() };
+  return profileWithInfo(authorized.entries, egress.entries, { authorizedIpRanges: authorized.info, egressIpRanges: egress.info });
 }
 
 export function isVerdictBody(body: unknown): body is { address: string; allowed: boolean; reason: string; matched?: string | null } {

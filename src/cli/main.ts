@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   refusals: { summary: 'the most recent refused sources of a running gateway, per listener', load: () => import('./commands/refusals.js') },
   context: { summary: "use, list or set the contexts (a gateway's admin API and credentials) of the contexts file", load: () => import('./commands/context.js') },
   explain: { summary: 'ask a running gateway why an address is allowed or refused', load: () => import('./commands/explain.js') },
+  history: { summary: 'show who changed which entries of a running gateway\'s profiles, and when', load: () => import('./commands/history.js') },
   export: { summary: 'export the profile, with range sources resolved, condensed for AKS/GKE/EKS', load: () => import('./commands/export.js') },
   sources: { summary: 'show or sync the configured provider range sources', load: () => import('./commands/sources.js') },
   nft: { summary: 'remove the kernel rules of the nftables data plane (ipgate nft remove)', load: () => import('./commands/nft.js') },

@@ -3,35 +3,13 @@
  * directly, or carried by a trusted balancer's PROXY header), as a /32 or /128 entry with an expiry time
  * (default 8h) and a note naming the caller. Refused (ERR_MINE_ADDRESS) when whoami warns that this is not
  * the address the gateway judges: adding it would not let the caller in, and would admit someone else.
- * Also how `--expires` is read: a duration from now (`8h`, `30m`, `1d`) or an RFC 3339 time.
  */
 import { IpgateError } from '../errors.js';
-import { DURATION, parseDuration } from '../sources/duration.js';
 import { adminRequest, isVerdictBody, unexpectedAnswer, type ServerTarget } from './client.js';
 import { whoamiOf } from './whoami-view.js';
 
 /** The expiry of `--mine` when none is given. */
 export const MINE_DEFAULT_EXPIRES = '8h';
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
-
-/** `--expires WHEN` as an RFC 3339 time (UTC, whole seconds, rounded up: never shorter than asked). */
-export function expiryOf(text: string, now: number): string {
-  let at: number;
-  if (DURATION.test(text)) {
-    try {
-      at = now + parseDuration(text);
-    } catch (error) {
-      throw new IpgateError('ERR_USAGE', `--expires ${error instanceof Error ? error.message : String(error)}`, { input: text, suggestion: '8h' });
-    }
-  } else if (RFC3339.test(text) && Number.isFinite(Date.parse(text))) {
-    at = Date.parse(text);
-    if (at <= now) throw new IpgateError('ERR_USAGE', `--expires ${text} is in the past; give a later time or a duration such as 8h`, { input: text, suggestion: '8h' });
-  } else {
-    throw new IpgateError('ERR_USAGE', `--expires "${text}" is neither a duration (8h, 30m, 1d, 1h30m) nor an RFC 3339 time (2026-12-02T18:00:00Z)`, { input: text, suggestion: '8h' });
-  }
-  return new Date(Math.ceil(at / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
 
 export interface MineEntry {
   readonly range: string;

@@ -80,6 +80,9 @@ const TABLE = {
   WARN_DUPLICATE_ENTRY: { subject: 'profile', meaning: 'The same range (in canonical form) or name is listed twice; it changes nothing about who may connect.', warning: true, findingIn: VALIDATE },
   ERR_PROFILE_NAME: { subject: 'profile', meaning: 'A profile name is not 1-63 letters, digits, `_`, `.` or `-`.', http: 400, exit: 2 },
   ERR_TARGET: { subject: 'profile', meaning: 'The library was asked to validate for an unknown target (ipgate or aks).' },
+  ERR_ENTRY_NOTE: { subject: 'profile', meaning: 'An entry\'s note is empty, longer than 256 characters, or has a line break or control character.', http: 400, exit: 2 },
+  ERR_ENTRY_EXPIRES: { subject: 'profile', meaning: 'An entry\'s expiry time is not an RFC 3339 date-time with a time zone (or, on the command line, a duration such as 8h).', http: 400, exit: 2 },
+  ERR_ENTRY_EXPIRED: { subject: 'profile', meaning: 'A request adds an entry whose expiry time has already passed; nothing was changed.', http: 400, exit: 2 },
 
   // AKS rules (validation with --target aks).
   ERR_AKS_IPV6: { subject: 'aks', meaning: 'An IPv6 range, or an IPv4 range in IPv6 notation; AKS accepts IPv4 ranges only.', findingIn: VALIDATE },
@@ -124,6 +127,8 @@ const TABLE = {
   ERR_CACHE_READ: { subject: 'store', meaning: 'The etcd store\'s cache file cannot be read (its message is part of the ERR_STORE_NO_PROFILE warning).' },
   ERR_CACHE_INVALID: { subject: 'store', meaning: 'The etcd store\'s cache file is unusable (its message is part of the ERR_STORE_NO_PROFILE warning).' },
   ERR_CACHE_WRITE: { subject: 'store', meaning: 'The etcd store\'s cache file cannot be written (logged as a warning).' },
+  ERR_HISTORY_WRITE: { subject: 'store', meaning: 'A change was made but its history record could not be written (the file store\'s history file; logged as a warning).' },
+  ERR_HISTORY_READ: { subject: 'store', meaning: 'The change history cannot be read (the history file, or etcd).', http: 503, exit: 2 },
   ERR_ETCD_TLS: { subject: 'store', meaning: 'A TLS file for etcd (CA, client certificate, key) cannot be read, or https endpoints lack caFile.', exit: 2 },
 
   // The admin API (src/admin).
@@ -136,7 +141,7 @@ const TABLE = {
   WARN_ADMIN_ADDRESS_BALANCER: { subject: 'admin', meaning: 'whoami: the admin API sees the address of a balancer the gateway\'s listeners trust for PROXY headers, so the gateway judges the address such a header carries.', warning: true },
   ERR_NOT_FOUND: { subject: 'admin', meaning: 'No such endpoint.', http: 404, exit: 2 },
   ERR_METHOD: { subject: 'admin', meaning: 'The HTTP method is not supported on the endpoint; the message lists the ones that are.', http: 405, exit: 2 },
-  ERR_QUERY: { subject: 'admin', meaning: 'A query parameter is given twice, or a boolean parameter is neither true nor false.', http: 400, exit: 2 },
+  ERR_QUERY: { subject: 'admin', meaning: 'A query parameter is given twice, or its value is not one it takes (a boolean neither true nor false, a limit that is not a whole number in range).', http: 400, exit: 2 },
   ERR_QUERY_UNKNOWN: { subject: 'admin', meaning: 'A query parameter the endpoint does not take, with the closest one it does.', http: 400, exit: 2 },
   ERR_REQUEST: { subject: 'admin', meaning: 'The request could not be read.', http: 400, exit: 2 },
   ERR_BODY_TOO_LARGE: { subject: 'admin', meaning: 'The request body exceeds admin.maxBodyBytes.', http: 413, exit: 2 },

@@ -7,7 +7,24 @@
 export interface Profile {
   readonly authorizedIpRanges: readonly string[];
   readonly egressIpRanges: readonly string[];
+  /**
+   * Notes and expiry times of entries, per list, keyed by the entry as written (./entry-info.ts). Absent:
+   * none. What is enforced depends on the lists alone (and on the time, for entries that expire).
+   */
+  readonly entryInfo?: ProfileInfo;
 }
+
+export type ProfileField = 'authorizedIpRanges' | 'egressIpRanges';
+
+/** What an entry may carry beside its range. */
+export interface EntryInfo {
+  /** One line of text (who, why). */
+  readonly note?: string;
+  /** RFC 3339, UTC (`2026-12-02T18:00:00Z`): the entry is enforced until then, and removed at that moment. */
+  readonly expires?: string;
+}
+
+export type ProfileInfo = { readonly [F in ProfileField]?: ReadonlyMap<string, EntryInfo> };
 
 /** Why a decision was made. */
 export type DecisionReason =

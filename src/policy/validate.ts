@@ -10,13 +10,13 @@ import { parseRange } from '../cidr/parse.js';
 import { parseIpv4RangeFast } from '../cidr/fast-ipv4.js';
 import { formatRange } from '../cidr/format.js';
 import type { Range } from '../cidr/types.js';
-import { EGRESS_ONLY, type Profile } from './profile.js';
+import { EGRESS_ONLY, type Profile, type ProfileField } from './profile.js';
 import { looksLikeServiceTag } from './service-tag.js';
 import { specialBlockOf } from './special-ranges.js';
 
 export type ValidationTarget = 'ipgate' | 'aks';
 
-export type ProfileField = 'authorizedIpRanges' | 'egressIpRanges';
+export type { ProfileField };
 
 export interface ProfileProblem {
   readonly code: ErrorCode;

@@ -9,7 +9,10 @@ import { pino, type DestinationStream } from 'pino';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined | readonly string[]>>;
+/** A field's value: JSON scalars, lists of strings, or lists of entries (a string, or an entry with its note). */
+export type LogValue = string | number | boolean | null | undefined | readonly (string | Readonly<Record<string, string>>)[];
+
+export type LogFields = Readonly<Record<string, LogValue>>;
 
 export type Logger = (level: LogLevel, event: string, fields?: LogFields) => void;
 

@@ -1,7 +1,8 @@
 /**
  * The running process, assembled: store -> profile state -> data plane (ipgate's own listeners, HAProxy or nftables)
- * (+ range sources, + admin API). Applies profile changes as they come, reloads on demand (SIGHUP) and shuts
- * down gracefully. This is the one place that creates the parts and connects them.
+ * (+ range sources, + admin API, + the writer of expired entries' removal). Applies profile changes as they
+ * come, logs each recorded change (`profile-changed`), reloads on demand (SIGHUP) and shuts down gracefully.
+ * This is the one place that creates the parts and connects them.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -10,6 +11,7 @@ import { AdminApi } from '../admin/handler.js';
 import { MetricsServer } from '../admin/metrics-server.js';
 import { AdminServer } from '../admin/server.js';
 import { readTlsMaterial, type TlsMaterial } from '../admin/tls-material.js';
+import { WriteQueue } from '../admin/write-queue.js';
 import { loadUiAssets } from '../admin/ui-assets.js';
 import { formatEndpoint } from '../config/address.js';
 import { loadConfigFile } from '../config/load.js';
@@ -25,12 +27,13 @@ import type { Logger } from '../runtime/log.js';
 import { buildInfo, registerBuildInfo } from '../runtime/build-info.js';
 import { fleetStatus, type FleetStatus } from '../runtime/fleet-status.js';
 import { registerProfileMetrics } from '../runtime/profile-metrics.js';
-import { ProfileState } from '../runtime/profile-state.js';
+import { ProfileState, type ProfileGeneration } from '../runtime/profile-state.js';
 import { newReloadCounters, type ReloadCounters } from '../runtime/reload-counters.js';
 import { registerStoreMetrics } from '../store/store-metrics.js';
 import type { InstanceRecord } from '../store/instances.js';
-import type { ProfileStore, StoreEvent } from '../store/types.js';
+import type { ChangeRecord, ProfileStore, StoreEvent } from '../store/types.js';
 import { AdminCredentials } from './admin-credentials.js';
+import { ExpirySweeper } from './expiry-sweeper.js';
 import { openStore } from './open-store.js';
 import { startSources, type SourcesBinding } from './sources-binding.js';
 import { registerSourceMetrics } from './sources-metrics.js';
@@ -42,6 +45,30 @@ export interface ServerOptions {
   readonly log: Logger;
   /** The config file, re-read on reload (absent in the command-line form). */
   readonly configFile?: string;
+}
+
+/** The log line of a recorded change. */
+function logChange(log: Logger, record: ChangeRecord): void {
+  log('info', 'profile-changed', {
+    profile: record.profile,
+    actor: record.actor,
+    address: record.address,
+    path: record.path,
+    added: record.added,
+    removed: record.removed,
+    addedCount: record.addedCount,
+    removedCount: record.removedCount,
+    etagBefore: record.etagBefore,
+    etagAfter: record.etagAfter,
+  });
+}
+
+/** The log lines of a generation that left expired entries out. */
+function logExpiry(log: Logger, current: ProfileGeneration): void {
+  log('info', 'entries-expired', { generation: current.generation, revision: current.revision, entries: current.expired });
+  if (current.egressOnly) {
+    log('warn', 'profile-egress-only', { generation: current.generation, problem: 'every authorized entry expired: only the egress ranges may connect (0.0.0.0/32)' });
+  }
 }
 
 function startDataPlane(config: GatewayConfig, state: ProfileState, log: Logger): Promise<DataPlane> {
@@ -61,6 +88,9 @@ export class IpgateServer {
   private metricsServer: MetricsServer | undefined;
   private credentials: AdminCredentials | undefined;
   private tls: TlsMaterial | undefined;
+  private sweeper: ExpirySweeper | undefined;
+  /** Writes to the enforced profile of this process, one at a time (admin API and expiry). */
+  private readonly writes = new WriteQueue();
   private ready = false;
   private stopping = false;
   /** This instance in the fleet view: `HOST:PID-RANDOM` (containers on one host may all be PID 1). */
@@ -104,11 +134,12 @@ export class IpgateServer {
     sources?.attach(server.state, server.counters);
     store.watch((event) => server.onStoreEvent(event));
     if (sources?.refusingAll !== true) store.enforced?.(server.state.stored);
-    server.state.subscribe((current) => {
+    server.state.subscribe((current, previous) => {
       if (server.state.stored.revision === current.revision) store.enforced?.(server.state.stored);
       server.enforcedSince = new Date().toISOString();
       store.instances?.refresh();
       const profile = current.compiled.profile;
+      if (current.expired.length > 0 && (current.revision !== previous.revision || current.expired.length !== previous.expired.length)) logExpiry(log, current);
       log('info', 'profile-applied', {
         generation: current.generation,
         revision: current.revision,
@@ -119,6 +150,8 @@ export class IpgateServer {
         log('warn', 'profile-disabled', { generation: current.generation, problem: 'the profile in force has no authorizedIpRanges: every source is allowed' });
       }
     });
+    server.sweeper = new ExpirySweeper({ store, state: server.state, writes: server.writes, log });
+    if (server.state.current.expired.length > 0) logExpiry(log, server.state.current);
     try {
       server.dataplane = await startDataPlane(config, server.state, log);
       if (config.admin !== undefined && credentials !== undefined) await server.startAdmin(config.admin, credentials);
@@ -196,6 +229,7 @@ export class IpgateServer {
       ...(dataplane === undefined ? {} : { settled: () => dataplane.settled() }),
       ...(this.sources === undefined ? {} : { sources: this.sources.admin() }),
       profiles: this.profiles,
+      writes: this.writes,
       status: () => this.fleet(),
       ui: loadUiAssets(),
     });
@@ -245,6 +279,10 @@ export class IpgateServer {
 
   private onStoreEvent(event: StoreEvent): void {
     const { log } = this.options;
+    if (event.kind === 'recorded') {
+      logChange(log, event.record);
+      return;
+    }
     if (event.kind === 'health') {
       this.store.instances?.refresh();
       const fields = { store: this.store.description, kept: this.state.current.revision, ...(event.health.detail === undefined ? {} : { detail: event.health.detail }) };
@@ -284,7 +322,7 @@ export class IpgateServer {
     if (this.options.config.store === undefined && this.options.config.etcd === undefined && configFile !== undefined) {
       try {
         const config = await loadConfigFile(configFile);
-        if (config.profile !== undefined) await this.store.compareAndSwap(this.store.get().revision, config.profile);
+        if (config.profile !== undefined) await this.store.compareAndSwap(this.store.get().revision, config.profile, { actor: 'sighup', address: null, path: 'sighup' });
       } catch (error) {
         this.counters.reloadFailures++;
         const e = error instanceof IpgateError ? error : new IpgateError('ERR_CONFIG_READ', String(error));
@@ -300,6 +338,8 @@ export class IpgateServer {
     if (this.stopping) return { drained: true, closed: 0 };
     this.stopping = true;
     this.ready = false;
+    this.sweeper?.close();
+    this.state.close();
     const result = (await this.dataplane?.stop(drainTimeoutMs)) ?? { drained: true, closed: 0 };
     await this.admin?.close();
     await this.metricsServer?.close();

@@ -6,12 +6,10 @@
  * refused and the last good compiled profile stays; with nothing good yet (first start without data),
  * every source is refused until the data arrives.
  */
-import { parseAddress } from '../cidr/parse.js';
-import type { Address } from '../cidr/types.js';
 import { IpgateError, type ErrorCode } from '../errors.js';
-import { ProfileInvalidError, type CompiledProfile } from '../policy/decide.js';
+import { ProfileInvalidError } from '../policy/decide.js';
 import type { ProfileCache } from '../policy/profile-cache.js';
-import { EGRESS_ONLY, type Profile, type Verdict } from '../policy/profile.js';
+import type { Profile } from '../policy/profile.js';
 import type { ProfileCheck, ReferenceCheck } from '../policy/validate.js';
 import { expandProfile, toConcreteProfile } from '../sources/expand.js';
 import { profileCheckFor, referenceCheck } from '../sources/profile-check.js';
@@ -23,7 +21,7 @@ import type { Logger } from '../runtime/log.js';
 import type { AdminSources } from '../admin/sources-api.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { StoreSnapshot } from '../store/types.js';
-import { ProfileState, type Compiled, type PrefixOrigin } from '../runtime/profile-state.js';
+import { ProfileState, refuseEveryone, type Compiled, type PrefixOrigin } from '../runtime/profile-state.js';
 
 export interface SourcesBindingOptions {
   readonly sources: readonly SourceConfig[];
@@ -70,22 +68,6 @@ export interface SourceView {
 }
 
 const MAX_LOGGED_PREFIXES = 50;
-
-const REFUSE_ALL: Verdict = Object.freeze({ allowed: false, reason: 'not-authorized' });
-
-/** What is enforced while the profile cannot be expanded and nothing good came before: nobody may connect. */
-export function refuseAll(): Compiled {
-  const profile: Profile = Object.freeze({ authorizedIpRanges: Object.freeze([EGRESS_ONLY]), egressIpRanges: Object.freeze([]) });
-  const compiled: CompiledProfile = {
-    profile,
-    entries: 0,
-    decide(address: string | Address) {
-      if (typeof address === 'string') parseAddress(address);
-      return REFUSE_ALL;
-    },
-  };
-  return { compiled };
-}
 
 function problemLines(error: unknown): string[] {
   if (error instanceof ProfileInvalidError) {
@@ -151,22 +133,18 @@ export class SourcesBinding {
   };
 
   /**
-   * What the gateway enforces first: the stored profile expanded, or, when it cannot be (no data for a
-   * referenced source, unknown reference), the refusal of every source, with the reason logged.
+   * What the gateway enforces first when the stored profile cannot be expanded (no data for a referenced
+   * source, unknown reference): the refusal of every source, with the reason logged.
    */
-  initial(profile: Profile): Compiled {
-    try {
-      return this.compile(profile);
-    } catch (error) {
-      if (!(error instanceof IpgateError)) throw error;
-      this.refusing = true;
-      this.options.log('error', 'sources-not-ready', {
-        problem: 'the profile\'s references cannot be expanded; every source is refused until they can',
-        problems: problemLines(error),
-        unavailable: this.sync.unavailable(),
-      });
-      return refuseAll();
-    }
+  private initial(error: unknown): Compiled {
+    if (!(error instanceof IpgateError)) throw error;
+    this.refusing = true;
+    this.options.log('error', 'sources-not-ready', {
+      problem: 'the profile\'s references cannot be expanded; every source is refused until they can',
+      problems: problemLines(error),
+      unavailable: this.sync.unavailable(),
+    });
+    return refuseEveryone();
   }
 
   /** True while every source is refused because the stored profile's references cannot be expanded yet. */
@@ -176,7 +154,7 @@ export class SourcesBinding {
 
   /** The profile state for a stored profile: expanded through the sources (or refusing everyone, see initial). */
   stateFor(snapshot: StoreSnapshot): ProfileState {
-    return new ProfileState(snapshot, this.compile, this.initial(snapshot.profile));
+    return new ProfileState(snapshot, this.compile, { fallback: (error) => this.initial(error) });
   }
 
   /** What the admin API needs. */

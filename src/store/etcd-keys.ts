@@ -3,7 +3,8 @@
  * the key's etcd mod revision (identical on every instance reading the same etcd). `<prefix>created/<name>`
  * records that the profile has existed: it is written in the same transaction as the profile's first value
  * (and every later write), so a config's seed is written only into a key space that never held the profile,
- * and a deleted profile key is reported instead of being re-created from the seed.
+ * and a deleted profile key is reported instead of being re-created from the seed. `<prefix>history/<name>/...`
+ * holds the profile's change history (etcd-history.ts).
  */
 import type { Profile } from '../policy/profile.js';
 import { checkProfileName, PROFILE_NAME } from '../policy/profile-name.js';
@@ -42,4 +43,17 @@ export function nameOfKey(prefix: string, key: string): string | undefined {
 export function parseRevision(text: string): number | undefined {
   if (!/^(0|[1-9]\d{0,15})$/.test(text)) return undefined;
   return Number(text);
+}
+
+/**
+ * The change history of profile `name` (all profiles without one): one key per change, holding its record
+ * as JSON (./history.ts). See etcd-history.ts.
+ */
+export function historyPrefix(prefix: string, name?: string): string {
+  return name === undefined ? `${prefix}history/` : `${prefix}history/${checkProfileName(name)}/`;
+}
+
+/** A revision as a history key part: 20 digits, so keys sort by revision. */
+export function revisionPart(revision: number): string {
+  return String(revision).padStart(20, '0');
 }

@@ -12,6 +12,8 @@
  *   is reported and the last good profile stays until a write through the admin API.
  * - Writes are compare-and-swap transactions (./etcd-writer.ts), settled before answering when etcd's answer
  *   is lost.
+ * - Every change is recorded in the history (./etcd-history.ts): a write through ipgate in its own
+ *   transaction, a value written by hand by the instances that see it in their watch (once).
  */
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import { IpgateError } from '../errors.js';
@@ -22,7 +24,8 @@ import { createEtcdClient, type EtcdTls } from './etcd-client.js';
 import { checkProfileName } from '../policy/profile-name.js';
 import { ABSENT_REVISION, CREATED_VALUE, createdKey, nameOfKey, parseRevision, profileKey, profilesPrefix, REFUSE_EVERYONE } from './etcd-keys.js';
 import type { ProfileCheck } from '../policy/validate.js';
-import type { NamedProfileInfo, ProfileStore, StoreEvent, StoreHealth, StoreListener, StoreSnapshot } from './types.js';
+import { DEFAULT_ORIGIN, type ChangeOrigin, type ChangeRecord, type ProfileDiff, type HistoryQuery, type NamedProfileInfo, type ProfileStore, type StoreEvent, type StoreHealth, type StoreListener, type StoreSnapshot } from './types.js';
+import { EtcdHistory, type KeyState } from './etcd-history.js';
 import { fallback, healthOf, observe, startProblem, type EtcdView, type KeyNames, type Observation } from './etcd-view.js';
 import { etcdErrorText } from './etcd-error-text.js';
 import { EtcdWriter, stale, unavailable } from './etcd-writer.js';
@@ -46,6 +49,8 @@ export interface EtcdStoreOptions extends EtcdTls {
   readonly probeIntervalMs?: number;
   /** Validation of every profile read or written (default: the ipgate target; with sources, references too). */
   readonly check?: ProfileCheck;
+  /** Change records kept per profile (default HISTORY_KEEP, 1000). */
+  readonly historyKeep?: number;
 }
 
 function messageOf(error: unknown): string {
@@ -66,6 +71,7 @@ export class EtcdStore implements ProfileStore {
   private readonly key: string;
   private readonly names: KeyNames;
   private readonly writer: EtcdWriter;
+  private readonly records: EtcdHistory;
   /** Whether this instance has made sure the created-marker of its profile exists. */
   private createdMarked = false;
   /** Whether the created-marker exists (the profile has existed), as last read. */
@@ -107,6 +113,7 @@ export class EtcdStore implements ProfileStore {
       reachable: (up, detail) => this.setReachable(up, detail),
       closed: () => this.closed,
     });
+    this.records = new EtcdHistory(client, options.prefix, options.historyKeep);
   }
 
   private get snapshot(): StoreSnapshot {
@@ -160,7 +167,7 @@ export class EtcdStore implements ProfileStore {
     if (!this.reachable) throw unavailable(this.description, this.detail ?? 'etcd not reached');
   }
 
-  async compareAndSwap(expectedRevision: string, profile: Profile): Promise<StoreSnapshot> {
+  async compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN, diff?: ProfileDiff): Promise<StoreSnapshot> {
     if (!this.reachable) throw unavailable(this.description, this.detail ?? 'etcd not reached');
     // The ETag of the last good profile stands for the key as it is now (even if a refused value was
     // written over it since), so a write through the API repairs a bad value; any other ETag is compared
@@ -169,9 +176,40 @@ export class EtcdStore implements ProfileStore {
     if (compare === undefined) throw stale(expectedRevision, this.snapshot.revision);
     const text = encodeJson(profile);
     const good = decodeJson(text, `profile for ${this.key}`, this.options.check);
-    const revision = await this.writer.swap(this.key, compare, text, expectedRevision);
+    const own = this.records.ownRecord({ name: this.profileName, compare, origin, before: compare === 0 ? undefined : this.snapshot.profile, after: good, diff });
+    const revision = await this.writer.swap(this.key, compare, text, expectedRevision, [own.put]);
     this.observe({ at: revision, modRevision: revision, value: encodeJson(good) }, 'write');
+    this.recorded(this.profileName, own.complete(revision));
     return this.snapshot;
+  }
+
+  history(query: HistoryQuery): Promise<ChangeRecord[]> {
+    if (query.profile !== undefined) checkProfileName(query.profile);
+    return this.call(() => this.records.read(query));
+  }
+
+  /** Reports a record this instance wrote, and trims the profile's history. */
+  private recorded(name: string, record: ChangeRecord): void {
+    this.emit({ kind: 'recorded', record });
+    void this.records.trim(name).catch(() => undefined);
+  }
+
+  /** A change seen in the watch: recorded here if it was made behind ipgate's back and nobody recorded it yet. */
+  private notice(now: KeyState, before: KeyState | undefined): void {
+    if (this.closed) return;
+    const decode = (value: string): Profile | undefined => {
+      try {
+        return decodeJson(value, this.key, this.options.check);
+      } catch {
+        return undefined;
+      }
+    };
+    void this.records.recordNoticed({ name: this.profileName, now, before, decode }).then(
+      (record) => {
+        if (record !== undefined) this.recorded(this.profileName, record);
+      },
+      () => undefined, // etcd went away meanwhile: another instance records it, or nobody noticed in time
+    );
   }
 
   async listProfiles(): Promise<NamedProfileInfo[]> {
@@ -199,14 +237,23 @@ export class EtcdStore implements ProfileStore {
     return { profile: decodeJson(kv.value.toString('utf8'), `etcd key ${key} (revision ${kv.mod_revision})`, this.options.check), revision: String(kv.mod_revision) };
   }
 
-  async compareAndSwapNamed(name: string, expectedRevision: string, profile: Profile): Promise<StoreSnapshot> {
-    if (name === this.profileName) return this.compareAndSwap(expectedRevision, profile);
+  async compareAndSwapNamed(name: string, expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN, diff?: ProfileDiff): Promise<StoreSnapshot> {
+    if (name === this.profileName) return this.compareAndSwap(expectedRevision, profile, origin, diff);
     const key = profileKey(this.options.prefix, checkProfileName(name));
     const compare = parseRevision(expectedRevision);
     if (compare === undefined) throw stale(expectedRevision, 'unknown');
     const text = encodeJson(profile);
     const good = decodeJson(text, `profile for ${key}`, this.options.check);
-    const revision = await this.writer.swap(key, compare, text, expectedRevision);
+    let before: Profile | undefined;
+    try {
+      before = compare === 0 ? undefined : (await this.readNamed(name))?.profile;
+    } catch (error) {
+      if (error instanceof IpgateError && error.code === 'ERR_STORE_UNAVAILABLE') throw error;
+      before = undefined; // a refused value before the change: the record lists every entry as added
+    }
+    const own = this.records.ownRecord({ name, compare, origin, before, after: good, ...(before === undefined ? {} : { diff }) });
+    const revision = await this.writer.swap(key, compare, text, expectedRevision, [own.put]);
+    this.recorded(name, own.complete(revision));
     return { profile: good, revision: String(revision) };
   }
 
@@ -289,7 +336,7 @@ export class EtcdStore implements ProfileStore {
 
   private startWatch(fromRevision: number): void {
     this.watchConnected = false;
-    const watcher = this.client.watch().key(this.key).startRevision(String(fromRevision)).watcher();
+    const watcher = this.client.watch().key(this.key).startRevision(String(fromRevision)).withPreviousKV().watcher();
     this.watcher = watcher;
     watcher.on('connected', () => {
       this.watchConnected = true;
@@ -320,6 +367,11 @@ export class EtcdStore implements ProfileStore {
         const modRevision = Number(kv.mod_revision);
         const deleted = event.type === 'Delete';
         this.observe(deleted ? { at: Math.max(modRevision, at), modRevision: 0 } : { at: modRevision, modRevision, value: kv.value.toString('utf8') }, 'external');
+        if (!deleted) {
+          const prev = event.prev_kv as typeof event.prev_kv | undefined | null;
+          const before = prev === undefined || prev === null ? undefined : { modRevision: Number(prev.mod_revision), value: prev.value.toString('utf8') };
+          this.notice({ modRevision, value: kv.value.toString('utf8') }, before);
+        }
       }
     });
   }

@@ -1,6 +1,7 @@
 /**
  * Writes of the etcd store: compare-and-swap transactions on a key's mod revision, each also recording that
- * the profile has existed (etcd-keys.ts), and settled when etcd's answer is lost.
+ * the profile has existed (etcd-keys.ts) and putting the change's history record (etcd-history.ts), and
+ * settled when etcd's answer is lost.
  *
  * A write whose answer is lost (a timeout, the connection cut after sending) may or may not have been
  * applied. It is settled before answering: the same compare-and-swap is sent again once etcd answers. Either
@@ -12,6 +13,7 @@ import type { Etcd3 } from 'etcd3';
 import { IpgateError } from '../errors.js';
 import { etcdErrorText } from './etcd-error-text.js';
 import { CREATED_VALUE, createdKey, nameOfKey } from './etcd-keys.js';
+import type { ExtraPut } from './etcd-history.js';
 
 export function outcomeUnknown(description: string, detail: string, key: string): IpgateError {
   return new IpgateError('ERR_STORE_OUTCOME_UNKNOWN', `The profile store (${description}) did not confirm the write (${detail}): the change may or may not be in force`, {
@@ -54,40 +56,43 @@ type TxnResult = Awaited<ReturnType<ReturnType<Etcd3['if']>['commit']>>;
 export class EtcdWriter {
   constructor(private readonly options: EtcdWriterOptions) {}
 
-  /** Writes `text` at `key` if its mod revision is still `compare` (0: absent); resolves to the new revision. */
-  async swap(key: string, compare: number, text: string, expected: string): Promise<number> {
+  /**
+   * Writes `text` at `key` if its mod revision is still `compare` (0: absent), with `extra` puts in the same
+   * transaction; resolves to the new revision.
+   */
+  async swap(key: string, compare: number, text: string, expected: string, extra: readonly ExtraPut[] = []): Promise<number> {
     const { description, reachable, closed } = this.options;
     if (closed()) throw unavailable(description, 'the store is closed');
     let result: TxnResult;
     try {
-      result = await this.txn(key, compare, text);
+      result = await this.txn(key, compare, text, extra);
     } catch (error) {
       // Sent, but no answer: it may have been applied. Find out before answering.
       reachable(false, messageOf(error));
-      return this.settle(key, compare, text, messageOf(error));
+      return this.settle(key, compare, text, extra, messageOf(error));
     }
     if (!result.succeeded) throw stale(expected, 'newer');
     return Number(result.header.revision);
   }
 
   /** The transaction: `text` at `key` if its mod revision is still `compare`, with the key's created-marker. */
-  private txn(key: string, compare: number, text: string): Promise<TxnResult> {
+  private txn(key: string, compare: number, text: string, extra: readonly ExtraPut[]): Promise<TxnResult> {
     const { client, prefix, profileName } = this.options;
     const name = nameOfKey(prefix, key) ?? profileName;
     return client
       .if(key, 'Mod', '==', compare)
-      .then(client.put(key).value(text), client.put(createdKey(prefix, name)).value(CREATED_VALUE))
+      .then(client.put(key).value(text), client.put(createdKey(prefix, name)).value(CREATED_VALUE), ...extra.map((p) => client.put(p.key).value(p.value)))
       .commit();
   }
 
   /** Learns the outcome of a write whose answer was lost (see the module header); resolves to its revision. */
-  private async settle(key: string, compare: number, text: string, firstError: string): Promise<number> {
+  private async settle(key: string, compare: number, text: string, extra: readonly ExtraPut[], firstError: string): Promise<number> {
     const { client, description, reachable, closed } = this.options;
     const deadline = Date.now() + this.options.outcomeTimeoutMs;
     let last = firstError;
     while (!closed() && Date.now() < deadline) {
       try {
-        const again = await this.txn(key, compare, text);
+        const again = await this.txn(key, compare, text, extra);
         reachable(true);
         if (again.succeeded) return Number(again.header.revision);
         const kv = (await client.get(key).exec()).kvs[0];

@@ -1,18 +1,25 @@
 /**
  * The embedded store: the profile in one file (JSON, or a ranges list file), written atomically and watched
  * for edits on disk. A file that fails to parse or validate is refused (reported as 'rejected'); the last
- * good profile stays in force.
+ * good profile stays in force. A list file is edited in place (./list-file.ts), so its comments survive
+ * writes. Every accepted change, written here or edited on disk, is recorded in the history file next to it
+ * (./history-file.ts); an edit on disk once, by whoever notices it first.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { IpgateError } from '../errors.js';
+import { infoOf, sameInfo } from '../policy/entry-info.js';
+import { profileDiff, type FieldDiff } from '../policy/profile-diff.js';
 import type { Profile } from '../policy/profile.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import type { StoreFormat } from '../config/types.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
-import { decodeProfile, encodeProfile, revisionOf } from './codec.js';
-import type { ProfileStore, StoreEvent, StoreListener, StoreSnapshot } from './types.js';
+import { checkEncodable, decodeProfile, encodeProfile, revisionOf } from './codec.js';
+import { HistoryFile, historyFileOf } from './history-file.js';
+import { changeRecord, etag, newestFirst, type ChangeRecord, type HistoryQuery } from './history.js';
+import { editListText } from './list-file.js';
+import { DEFAULT_ORIGIN, type ChangeOrigin, type ProfileDiff, type ProfileStore, type StoreEvent, type StoreListener, type StoreSnapshot } from './types.js';
 import { describeFileError } from '../fs/file-error.js';
 
 export interface FileStoreOptions {
@@ -24,6 +31,23 @@ export interface FileStoreOptions {
   readonly debounceMs?: number;
   /** How a profile is validated (default: ranges only; the gateway with range sources also accepts references). */
   readonly check?: ProfileCheck;
+  /** Size of the history file before it is rotated (default 4 MiB; one rotated file is kept). */
+  readonly historyMaxBytes?: number;
+}
+
+/** The one profile a file store holds. */
+const PROFILE_NAME = 'default';
+
+/**
+ * Whether an edited list file reads back as the profile asked for: as many entries, and the entries the
+ * edit added or changed with the notes asked for (the edit touches no others).
+ */
+function readsAs(decoded: Profile, profile: Profile, diff: FieldDiff): boolean {
+  if (decoded.authorizedIpRanges.length !== profile.authorizedIpRanges.length || decoded.egressIpRanges.length !== 0) return false;
+  for (const list of [diff.added, diff.updated]) {
+    for (const entry of list) if (!sameInfo(infoOf(decoded, 'authorizedIpRanges', entry), infoOf(profile, 'authorizedIpRanges', entry))) return false;
+  }
+  return true;
 }
 
 export class FileStore implements ProfileStore {
@@ -36,11 +60,16 @@ export class FileStore implements ProfileStore {
   private queue: Promise<unknown> = Promise.resolve();
   /** Revision of the content last seen on disk (good or bad), so an unchanged bad file is reported once. */
   private lastSeen: string;
+  /** The text of the good snapshot (a list file is edited from it). */
+  private text: string;
+  private readonly historyFile: HistoryFile;
 
-  private constructor(private readonly options: FileStoreOptions, snapshot: StoreSnapshot) {
+  private constructor(private readonly options: FileStoreOptions, snapshot: StoreSnapshot, text: string) {
     this.description = `${options.format === 'json' ? 'file' : 'ranges file'} ${options.file}`;
     this.snapshot = snapshot;
     this.lastSeen = snapshot.revision;
+    this.text = text;
+    this.historyFile = new HistoryFile(historyFileOf(options.file), options.historyMaxBytes);
   }
 
   /** Opens the store: reads the file (seeding it when missing) and starts watching its directory. */
@@ -63,7 +92,7 @@ export class FileStore implements ProfileStore {
       await writeFileAtomic(file, text);
     }
     const profile = decodeProfile(format, text, file, options.check);
-    const store = new FileStore(options, { profile, revision: revisionOf(text) });
+    const store = new FileStore(options, { profile, revision: revisionOf(text) }, text);
     store.startWatching();
     return store;
   }
@@ -72,7 +101,7 @@ export class FileStore implements ProfileStore {
     return this.snapshot;
   }
 
-  compareAndSwap(expectedRevision: string, profile: Profile): Promise<StoreSnapshot> {
+  compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN, diff?: ProfileDiff): Promise<StoreSnapshot> {
     return this.serialize(async () => {
       await this.readNow();
       if (expectedRevision !== this.snapshot.revision) {
@@ -80,16 +109,68 @@ export class FileStore implements ProfileStore {
           input: expectedRevision,
         });
       }
-      const text = encodeProfile(this.options.format, profile, this.options.file);
-      const decoded = decodeProfile(this.options.format, text, this.options.file, this.options.check);
+      const change = diff ?? profileDiff(this.snapshot.profile, profile);
+      const { text, decoded } = this.encode(profile, change);
       const revision = revisionOf(text);
       if (revision === this.snapshot.revision) return this.snapshot;
       await writeFileAtomic(this.options.file, text);
+      const before = this.snapshot;
       this.snapshot = { profile: decoded, revision };
+      this.text = text;
       this.lastSeen = revision;
       this.emit({ kind: 'changed', snapshot: this.snapshot, origin: 'write' });
+      await this.record(origin, before, this.snapshot, change);
       return this.snapshot;
     });
+  }
+
+  arrange(profile: Profile, diff: ProfileDiff): Profile {
+    const { kept, added } = diff.authorizedIpRanges;
+    // Entries listed twice are left as given (the edit then reads back in another order, which is fine).
+    if (this.options.format !== 'list' || kept.length + added.length !== profile.authorizedIpRanges.length) return profile;
+    return { ...profile, authorizedIpRanges: [...kept, ...added] };
+  }
+
+  /**
+   * The file's new text and what it reads back as. A list file is edited in place (by `diff`, from the
+   * current text); should the edit not read back as the profile asked for (it always should), the file is
+   * written from the profile instead.
+   */
+  private encode(profile: Profile, diff: ProfileDiff): { text: string; decoded: Profile } {
+    const { file, format, check } = this.options;
+    if (format === 'list') {
+      checkEncodable(format, profile, file);
+      const edited = editListText(this.text, profile, diff.authorizedIpRanges);
+      try {
+        const decoded = decodeProfile(format, edited, file, check);
+        if (readsAs(decoded, profile, diff.authorizedIpRanges)) return { text: edited, decoded };
+      } catch {
+        // fall through to a fresh write, which reports what is wrong with the profile itself
+      }
+    }
+    const text = encodeProfile(format, profile, file);
+    return { text, decoded: decodeProfile(format, text, file, check) };
+  }
+
+  history(query: HistoryQuery): Promise<ChangeRecord[]> {
+    return this.historyFile.read().then(
+      (records) => newestFirst(records, query),
+      (error: unknown) => {
+        throw new IpgateError('ERR_HISTORY_READ', `Cannot read the history file "${this.historyFile.file}": ${describeFileError(error)}`, { input: this.historyFile.file });
+      },
+    );
+  }
+
+  /** Appends the record of a change (a failure is a warning: the change itself is made). */
+  private async record(origin: ChangeOrigin, before: StoreSnapshot, after: StoreSnapshot, diff?: ProfileDiff): Promise<void> {
+    const record = changeRecord({ time: Date.now(), profile: PROFILE_NAME, origin, before: before.profile, after: after.profile, revisionBefore: before.revision, revisionAfter: after.revision, diff });
+    try {
+      await this.historyFile.append(record);
+    } catch (error) {
+      this.emit({ kind: 'warning', error: new IpgateError('ERR_HISTORY_WRITE', `The change to revision ${after.revision} is in force but its history record could not be written to "${this.historyFile.file}": ${describeFileError(error)}`, { input: this.historyFile.file }) });
+      return;
+    }
+    this.emit({ kind: 'recorded', record });
   }
 
   watch(listener: StoreListener): () => void {
@@ -160,7 +241,12 @@ export class FileStore implements ProfileStore {
       this.emit({ kind: 'rejected', error: e });
       return;
     }
+    const before = this.snapshot;
     this.snapshot = { profile, revision };
+    this.text = text;
     this.emit({ kind: 'changed', snapshot: this.snapshot, origin: 'external' });
+    // Edited behind the store's back: recorded here unless an instance sharing the file already did.
+    const path = force ? 'sighup' : 'file';
+    if (!(await this.historyFile.recorded(etag(revision)).catch(() => false))) await this.record({ actor: path, address: null, path }, before, this.snapshot);
   }
 }

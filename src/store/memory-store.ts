@@ -1,14 +1,17 @@
-/** A profile held in memory only (no store configured): same contract as the file store. */
+/** A profile held in memory only (no store configured): same contract as the file store; its history too. */
 import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import { decodeJson, defaultProfileCheck, encodeJson, revisionOf } from './codec.js';
-import type { ProfileStore, StoreListener, StoreSnapshot } from './types.js';
+import { changeRecord, HISTORY_KEEP, newestFirst, type ChangeRecord, type HistoryQuery } from './history.js';
+import { DEFAULT_ORIGIN, type ChangeOrigin, type ProfileDiff, type ProfileStore, type StoreEvent, type StoreListener, type StoreSnapshot } from './types.js';
 
 export class MemoryStore implements ProfileStore {
   readonly description = 'memory';
   private snapshot: StoreSnapshot;
   private readonly listeners = new Set<StoreListener>();
+  /** The newest HISTORY_KEEP records, oldest first. */
+  private readonly records: ChangeRecord[] = [];
 
   /** `check` validates writes (default: ranges only; the gateway with range sources also accepts references). */
   constructor(profile: Profile, private readonly check: ProfileCheck = defaultProfileCheck) {
@@ -19,7 +22,7 @@ export class MemoryStore implements ProfileStore {
     return this.snapshot;
   }
 
-  compareAndSwap(expectedRevision: string, profile: Profile): Promise<StoreSnapshot> {
+  compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN, diff?: ProfileDiff): Promise<StoreSnapshot> {
     if (expectedRevision !== this.snapshot.revision) {
       return Promise.reject(new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expectedRevision}" (now "${this.snapshot.revision}"); read it again and retry`, { input: expectedRevision }));
     }
@@ -33,10 +36,19 @@ export class MemoryStore implements ProfileStore {
     }
     const revision = revisionOf(text);
     if (revision !== this.snapshot.revision) {
+      const before = this.snapshot;
       this.snapshot = { profile: decoded, revision };
-      for (const listener of [...this.listeners]) listener({ kind: 'changed', snapshot: this.snapshot, origin: 'write' });
+      const record = changeRecord({ time: Date.now(), profile: 'default', origin, before: before.profile, after: decoded, revisionBefore: before.revision, revisionAfter: revision, diff });
+      this.records.push(record);
+      if (this.records.length > HISTORY_KEEP) this.records.splice(0, this.records.length - HISTORY_KEEP);
+      this.emit({ kind: 'changed', snapshot: this.snapshot, origin: 'write' });
+      this.emit({ kind: 'recorded', record });
     }
     return Promise.resolve(this.snapshot);
+  }
+
+  history(query: HistoryQuery): Promise<ChangeRecord[]> {
+    return Promise.resolve(newestFirst(this.records, query));
   }
 
   watch(listener: StoreListener): () => void {
@@ -53,5 +65,9 @@ export class MemoryStore implements ProfileStore {
   close(): Promise<void> {
     this.listeners.clear();
     return Promise.resolve();
+  }
+
+  private emit(event: StoreEvent): void {
+    for (const listener of [...this.listeners]) listener(event);
   }
 }

@@ -4,7 +4,11 @@
  */
 import type { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
+import type { ProfileDiff } from '../policy/profile-diff.js';
+import type { ChangeOrigin, ChangeRecord, HistoryQuery } from './history.js';
 import type { InstanceRecord } from './instances.js';
+
+export type { ChangeOrigin, ChangeRecord, HistoryQuery, ProfileDiff };
 
 export interface StoreSnapshot {
   readonly profile: Profile;
@@ -19,7 +23,9 @@ export type StoreEvent =
   /** A shared store became reachable or unreachable (the profile in force does not change). */
   | { readonly kind: 'health'; readonly health: StoreHealth }
   /** Something worth a log line that changes nothing (e.g. the last-known-good cache could not be written). */
-  | { readonly kind: 'warning'; readonly error: IpgateError };
+  | { readonly kind: 'warning'; readonly error: IpgateError }
+  /** This instance recorded a change in the history (its own write, or a change it noticed first). */
+  | { readonly kind: 'recorded'; readonly record: ChangeRecord };
 
 export interface StoreHealth {
   /** false: the backing store cannot be reached; the last good profile stays in force, writes are refused. */
@@ -53,8 +59,19 @@ export interface ProfileStore {
   /**
    * Replaces the profile if the store is still at `expectedRevision`; resolves to the new snapshot.
    * Rejects with IpgateError ERR_PRECONDITION when the revision is stale; the profile is validated first.
+   * The change is recorded in the history with `origin` (default: DEFAULT_ORIGIN). `diff`, when the writer
+   * knows it, is what the change does to the profile at `expectedRevision` (else the store works it out).
    */
-  compareAndSwap(expectedRevision: string, profile: Profile): Promise<StoreSnapshot>;
+  compareAndSwap(expectedRevision: string, profile: Profile, origin?: ChangeOrigin, diff?: ProfileDiff): Promise<StoreSnapshot>;
+  /**
+   * The profile in the order this store will hold it after a write of `profile` (`diff`: the change from the
+   * profile it holds now), when the store keeps an order of its own: a ranges list file keeps its entries
+   * where they are and appends new ones. A writer validates and compiles this, so that what it compiled is
+   * what the store reads back and puts in force. Absent: the order given is kept.
+   */
+  arrange?(profile: Profile, diff: ProfileDiff): Profile;
+  /** The recorded changes, newest first. */
+  history(query: HistoryQuery): Promise<ChangeRecord[]>;
   /** Calls `listener` on every change (writes through this store included) and rejected change. */
   watch(listener: StoreListener): () => void;
   /**
@@ -79,7 +96,7 @@ export interface ProfileStore {
   /** Reads another named profile; undefined when it does not exist (revision `0` creates it). */
   readNamed?(name: string): Promise<StoreSnapshot | undefined>;
   /** compareAndSwap on another named profile; expected revision `0` creates it. */
-  compareAndSwapNamed?(name: string, expectedRevision: string, profile: Profile): Promise<StoreSnapshot>;
+  compareAndSwapNamed?(name: string, expectedRevision: string, profile: Profile, origin?: ChangeOrigin, diff?: ProfileDiff): Promise<StoreSnapshot>;
   /** The instances sharing the store (etcd): each publishes its record, any reads them all. */
   readonly instances?: InstanceDirectory;
 }
@@ -93,3 +110,6 @@ export interface InstanceDirectory {
   /** Every published record. */
   list(): Promise<InstanceRecord[]>;
 }
+
+/** Who a write is recorded as when the writer does not say (library use; ipgate's own writers always say). */
+export const DEFAULT_ORIGIN: ChangeOrigin = Object.freeze({ actor: 'library', address: null, path: 'admin-api' });

@@ -3,13 +3,17 @@
  * A store that passes it can be trusted by the gateway: invalid values of every shape are kept out and the
  * last good profile stays, "disabled" is only read from an explicit statement, a stale compare-and-swap is
  * refused, of concurrent writers on one revision exactly one wins, external changes are picked up, a deleted
- * value is reported (never re-seeded), and a start with an invalid value does not enforce it.
+ * value is reported (never re-seeded), and a start with an invalid value does not enforce it. Notes and
+ * expiry times of entries survive a write and a fresh read, every change is recorded in the history (with
+ * who made it, the entries and the ETags), a change behind the store's back once, and a list file keeps its
+ * comments.
  */
 import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { IpgateError } from '../../src/errors.js';
+import { profileWithInfo, toWire } from '../../src/policy/entry-info.js';
 import type { Profile } from '../../src/policy/profile.js';
 import { LIST_DISABLED_MARKER } from '../../src/store/codec.js';
 import { EtcdStore } from '../../src/store/etcd-store.js';
@@ -87,8 +91,19 @@ interface Harness {
   openOn?(text: string): Promise<ProfileStore>;
   /** What a store opened on an unusable value enforces instead (absent: it refuses to open). */
   readonly fallback?: Profile;
+  /** A second store on the backing value of the last one opened (another instance of a shared store). */
+  openAnother?(): Promise<ProfileStore>;
+  /** The history path of a change made behind the store's back. */
+  readonly externalPath?: 'file' | 'etcd';
   cleanup(): Promise<void>;
 }
+
+const NOTED: Profile = profileWithInfo(['192.0.2.0/24', '198.51.100.7/32', '203.0.113.9/32'], [], {
+  authorizedIpRanges: new Map([
+    ['198.51.100.7/32', { note: 'Alice, VPN outage; back Monday # really' }],
+    ['203.0.113.9/32', { note: 'CI runner', expires: '2031-05-06T07:08:09Z' }],
+  ]),
+});
 
 function expectCode(code: string): (e: unknown) => boolean {
   return (e: unknown) => {
@@ -226,6 +241,84 @@ function contract(name: string, make: () => Promise<Harness>): void {
       assert.notEqual(await h.readRaw?.(), undefined);
     });
 
+    test('notes and expiry times survive a write and a fresh read of the stored value', async () => {
+      const store = await open(GOOD);
+      const written = await store.compareAndSwap(store.get().revision, NOTED);
+      assert.deepEqual(toWire(written.profile), toWire(NOTED));
+      assert.deepEqual(toWire(store.get().profile), toWire(NOTED));
+      if (h.readRaw === undefined) return;
+      const raw = (await h.readRaw()) ?? '';
+      assert.match(raw, /Alice, VPN outage; back Monday # really/);
+      assert.match(raw, /2031-05-06T07:08:09Z/);
+      if (h.openOn !== undefined) {
+        const again = await h.openOn(raw);
+        stores.push(again);
+        assert.deepEqual(toWire(again.get().profile), toWire(NOTED));
+      }
+    });
+
+    test('every write is recorded: who, from where, which entries, the ETags before and after', async () => {
+      const store = await open(GOOD);
+      const events: StoreEvent[] = [];
+      store.watch((e) => events.push(e));
+      const first = store.get();
+      const second = await store.compareAndSwap(first.revision, NOTED, { actor: 'ci-pipeline', address: '192.0.2.10', path: 'admin-api' });
+      const third = await store.compareAndSwap(second.revision, OTHER, { actor: 'expiry', address: null, path: 'expiry' });
+      const history = await store.history({ limit: 10 });
+      assert.equal(history.length, 2, JSON.stringify(history));
+      const [newest, older] = history;
+      assert.deepEqual(
+        { actor: older?.actor, address: older?.address, path: older?.path, profile: older?.profile, etagBefore: older?.etagBefore, etagAfter: older?.etagAfter },
+        { actor: 'ci-pipeline', address: '192.0.2.10', path: 'admin-api', profile: 'default', etagBefore: `"${first.revision}"`, etagAfter: `"${second.revision}"` },
+      );
+      assert.deepEqual(new Set(older?.added.map((e) => JSON.stringify(e))), new Set([
+        JSON.stringify({ range: '198.51.100.7/32', note: 'Alice, VPN outage; back Monday # really' }),
+        JSON.stringify({ range: '203.0.113.9/32', note: 'CI runner', expires: '2031-05-06T07:08:09Z' }),
+      ]));
+      assert.deepEqual(older?.removed, ['198.51.100.7/32']);
+      assert.equal(newest?.path, 'expiry');
+      assert.equal(newest?.etagAfter, `"${third.revision}"`);
+      assert.deepEqual(newest?.added, ['203.0.113.0/24']);
+      assert.equal(newest?.removedCount, 3);
+      assert.equal((await store.history({ limit: 1 })).length, 1, 'limit');
+      assert.equal(events.filter((e) => e.kind === 'recorded').length, 2, 'each record is reported (and so logged)');
+    });
+
+    test('a change behind the store\'s back is recorded, once', async (t) => {
+      if (h.writeRaw === undefined || h.externalPath === undefined) return t.skip('no backing value to write behind the store');
+      const store = await open(GOOD);
+      const others = h.openAnother === undefined ? [] : [await h.openAnother(), await h.openAnother()];
+      stores.push(...others);
+      await h.writeRaw(h.format === 'json' ? JSON.stringify(OTHER) : '203.0.113.0/24\n');
+      await waitFor(() => store.get().profile.authorizedIpRanges[0] === '203.0.113.0/24', 3000, 'the change picked up');
+      const revision = store.get().revision;
+      const mine = await waitFor(async () => {
+        const history = await store.history({ limit: 10 });
+        return history.some((r) => r.etagAfter === `"${revision}"`) ? history : undefined;
+      }, 3000, 'the record');
+      // Give the other instances every chance to record it again.
+      await new Promise((r) => setTimeout(r, 500));
+      const records = (await store.history({ limit: 10 })).filter((r) => r.etagAfter === `"${revision}"`);
+      assert.equal(records.length, 1, JSON.stringify(mine));
+      assert.equal(records[0]?.path, h.externalPath);
+      assert.equal(records[0]?.actor, h.externalPath);
+      assert.equal(records[0]?.address, null);
+      assert.deepEqual(records[0]?.added, ['203.0.113.0/24']);
+      assert.deepEqual(records[0]?.removed, GOOD.authorizedIpRanges);
+      for (const other of others) assert.deepEqual(await other.history({ limit: 10 }), await store.history({ limit: 10 }), 'the same history on every instance');
+    });
+
+    test('a list file keeps its comments and the order of its lines through writes', async (t) => {
+      if (h.format !== 'list' || h.writeRaw === undefined || h.readRaw === undefined) return t.skip('list files only');
+      const store = await open(GOOD);
+      await h.writeRaw('# who may reach the API server\n192.0.2.0/24   # office\n\n# people\n198.51.100.7/32\n');
+      await store.refresh();
+      await waitFor(() => store.get().profile.authorizedIpRanges.length === 2 && store.get().profile.authorizedIpRanges[0] === '192.0.2.0/24', 3000, 'the file read');
+      const next = profileWithInfo(['192.0.2.0/24', '203.0.113.7/32'], [], { authorizedIpRanges: new Map([['203.0.113.7/32', { note: 'Bob' }]]) });
+      await store.compareAndSwap(store.get().revision, next);
+      assert.equal(await h.readRaw(), '# who may reach the API server\n192.0.2.0/24   # office\n\n# people\n203.0.113.7/32  # note: Bob\n');
+    });
+
     test('a store that starts on an invalid value does not enforce it', async (t) => {
       if (h.openOn === undefined) return t.skip('no backing value to start on');
       for (const bad of (h.format === 'json' ? BAD_JSON : BAD_LIST).slice(0, 12)) {
@@ -276,6 +369,7 @@ for (const format of ['json', 'list'] as const) {
         await writeFile(start, raw);
         return FileStore.open({ file: start, format, seed: GOOD });
       },
+      externalPath: 'file',
       cleanup: remove,
     };
   });
@@ -286,14 +380,17 @@ contract('etcd', async () => {
   const raw = etcd.client();
   let n = 0;
   let key = '';
-  const options = (prefix: string, seed: Profile) => ({ endpoints: [etcd.endpoint], prefix, profile: 'default', seed, timeoutMs: 1000, probeIntervalMs: 100 });
+  let prefix = '';
+  const options = (at: string, seed: Profile) => ({ endpoints: [etcd.endpoint], prefix: at, profile: 'default', seed, timeoutMs: 1000, probeIntervalMs: 100 });
   return {
     format: 'json',
     open: async (profile) => {
-      const prefix = `/contract${++n}/`;
+      prefix = `/contract${++n}/`;
       key = `${prefix}profiles/default`;
       return EtcdStore.open(options(prefix, profile));
     },
+    openAnother: () => EtcdStore.open(options(prefix, GOOD)),
+    externalPath: 'etcd',
     writeRaw: async (text) => {
       await raw.put(key).value(text);
     },

@@ -13,6 +13,7 @@ import * as condense from '../../src/cli/commands/condense.js';
 import * as context from '../../src/cli/commands/context.js';
 import * as explain from '../../src/cli/commands/explain.js';
 import * as exportCommand from '../../src/cli/commands/export.js';
+import * as history from '../../src/cli/commands/history.js';
 import * as importCommand from '../../src/cli/commands/import.js';
 import * as merge from '../../src/cli/commands/merge.js';
 import * as nft from '../../src/cli/commands/nft.js';
@@ -36,6 +37,7 @@ export const TABLES: ReadonlyMap<string, CommandDef> = new Map<string, CommandDe
   ['context use', context.USE],
   ['explain', explain.COMMAND],
   ['export', exportCommand.COMMAND],
+  ['history', history.COMMAND],
   ['import', importCommand.COMMAND],
   ['merge', merge.COMMAND],
   ['nft remove', nft.REMOVE],
