@@ -109,7 +109,10 @@ test('explain and whoami', async () => {
   const bad = await adminRequest(fx.adminUrl, 'GET', '/v1/explain?ip=192.0.2.01', { token: fx.token });
   assert.equal(bad.status, 400);
   const who = await adminRequest(fx.adminUrl, 'GET', '/v1/whoami', { token: fx.token, localAddress: '127.0.0.3' });
-  assert.deepEqual(who.json, { address: '127.0.0.3', allowed: true, reason: 'authorized', matched: '127.0.0.3/32' });
+  assert.deepEqual(who.json, {
+    address: '127.0.0.3', allowed: true, reason: 'authorized', matched: '127.0.0.3/32',
+    seenBy: { listener: 'admin', peer: '127.0.0.3', proxyProtocol: false }, actor: 'default', scope: 'write', warnings: [],
+  });
   assert.equal((await adminRequest(fx.adminUrl, 'GET', '/v1/nope', { token: fx.token })).status, 404);
   assert.equal((await adminRequest(fx.adminUrl, 'DELETE', '/v1/profile', { token: fx.token })).status, 405);
 });

@@ -222,7 +222,10 @@ describe('ipgate explain / whoami (server mode)', () => {
   it('whoami shows the caller as the gateway sees it', async () => {
     const r = await cli(['whoami', '--output', 'json', ...auth]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { address: '127.0.0.1', allowed: true, reason: 'authorized', matched: '127.0.0.1/32' });
+    assert.deepEqual(JSON.parse(r.stdout), {
+      address: '127.0.0.1', allowed: true, reason: 'authorized', matched: '127.0.0.1/32',
+      seenBy: { listener: 'admin', peer: '127.0.0.1', proxyProtocol: false }, actor: 'default', scope: 'write', warnings: [],
+    });
   });
 
   it('IPGATE_SERVER and IPGATE_TOKEN_FILE stand in for the flags', async () => {

@@ -12,9 +12,10 @@ const EXPECTED = [
   '', 'ranges', 'ranges validate', 'ranges show', 'ranges set', 'ranges add', 'ranges remove', 'ranges disable',
   'check', 'merge', 'condense', 'serve', 'whoami', 'explain', 'history', 'export', 'sources', 'sources show', 'sources sync', 'nft', 'nft remove', 'plan', 'import',
   'status', 'version',
+  'refusals', 'context', 'context use', 'context list', 'context set',
 ];
 /** Pages of commands that run something rather than print a result. */
-const NO_OUTPUT = new Set(['', 'ranges', 'sources', 'nft', 'serve']);
+const NO_OUTPUT = new Set(['', 'ranges', 'sources', 'nft', 'serve', 'context', 'context use', 'context set']);
 
 async function help(path: string, flag: '-h' | '--help'): Promise<string> {
   const r = await runIpgate([...(path === '' ? [] : path.split(' ')), flag]);
@@ -95,10 +96,14 @@ test('help is printed wherever -h stands, even when required arguments are missi
 });
 
 test('each option line names its environment fallback; old spellings are documented as aliases', async () => {
-  for (const path of ['whoami', 'explain', 'ranges show', 'ranges add', 'sources show', 'sources sync', 'status']) {
+  for (const path of ['whoami', 'explain', 'refusals', 'ranges show', 'ranges add', 'sources show', 'sources sync', 'status']) {
     const page = await help(path, '--help');
     assert.match(page, /--server URL .*\[env: IPGATE_SERVER\]/, path);
     assert.match(page, /--token-file FILE .*\[env: IPGATE_TOKEN_FILE\]/, path);
+    assert.match(page, /--context NAME .*\[env: IPGATE_CONTEXT\]/, path);
+    assert.match(page, /--cacert FILE /, path);
+    assert.match(page, /--cert FILE /, path);
+    assert.match(page, /--key FILE /, path);
   }
   const serve = await help('serve', '--help');
   assert.match(serve, /--config FILE .*\[env: IPGATE_CONFIG\]/);
@@ -140,6 +145,14 @@ test('every error starts with "ipgate: " once, usage errors included', async () 
     ['sources'],
     ['sources', 'frob'],
     ['sources', 'show', '--all', '--server', 'http://127.0.0.1:9'],
+    ['context'],
+    ['context', 'frob'],
+    ['context', 'use'],
+    ['context', 'use', 'nowhere'],
+    ['context', 'set', 'x'],
+    ['refusals', '--context', 'nowhere'],
+    ['ranges', 'add', '--mine', '10.0.0.0/8', '--server', 'http://127.0.0.1:9', '--token-file', '/dev/null'],
+    ['whoami', '--server', 'http://127.0.0.1:9', '--token-file', '/dev/null', '--cacert', '/dev/null'],
     ['nft'],
     ['nft', 'frob'],
     ['nft', 'remove', '--binary', '/nonexistent/nft'],
@@ -149,7 +162,7 @@ test('every error starts with "ipgate: " once, usage errors included', async () 
     ['version', 'now'],
   ];
   await each(CASES, async (args) => {
-    const r = await runIpgate(args, undefined, { IPGATE_SERVER: '', IPGATE_TOKEN_FILE: '', IPGATE_CONFIG: '' });
+    const r = await runIpgate(args, undefined, { IPGATE_SERVER: '', IPGATE_TOKEN_FILE: '', IPGATE_CONFIG: '', IPGATE_CONTEXT: '', IPGATE_CONFIG_HOME: '/nonexistent/ipgate-config' });
     assert.equal(r.code, 2, `${args.join(' ')}: exit 2\n${r.stderr}`);
     if (r.stderr === '') {
       // A group without its subcommand prints its help page (on stdout) and exits 2.

@@ -169,3 +169,18 @@ test('--check needs --config', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--check: give the config to check with --config FILE.*\(ERR_USAGE\)/);
 });
+
+test('the admin tokens file and the admin TLS files are checked too', async () => {
+  await writeFile(join(tmp.dir, 'tokens.yaml'), '- { name: ci, scope: admin, sha256: abc }\n');
+  await writeFile(join(tmp.dir, 'admin.crt'), 'not a certificate\n');
+  const r = await check('admin-files', {
+    upstream: '127.0.0.1:6444',
+    listeners: [{ name: 'public', address: '127.0.0.1:6443' }],
+    admin: { address: '127.0.0.1:9090', tokensFile: './tokens.yaml', tls: { certFile: './admin.crt', keyFile: './no-such.key' } },
+    profile: { authorizedIpRanges: ['10.0.0.0/24'] },
+  });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^ipgate: admin\.tokensFile: .*tokens\.yaml.*scope.* \(ERR_TOKENS_FILE\)$/m);
+  assert.match(r.stderr, /^ipgate: admin\.tls: .*no-such\.key.* \(ERR_ADMIN_TLS\)$/m);
+  assert.equal(r.lines.length, 2, r.stderr);
+});

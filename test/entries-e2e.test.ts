@@ -69,17 +69,17 @@ test('an API change is recorded: actor, address, path, the entries with their no
   assert.deepEqual(after.authorizedIpRanges, ['127.0.0.1/32', '127.0.0.2/32', { range: '127.0.0.3', note: 'Alice, VPN outage' }]);
   const [newest] = await history('?limit=1');
   assert.deepEqual(newest && { ...newest, time: 'T' }, {
-    time: 'T', profile: 'default', actor: 'admin', address: '127.0.0.1', path: 'admin-api',
+    time: 'T', profile: 'default', actor: 'default', address: '127.0.0.1', path: 'admin-api',
     added: [{ range: '127.0.0.3', note: 'Alice, VPN outage' }], removed: [], addedCount: 1, removedCount: 0,
     etagBefore: before.etag, etagAfter: after.etag,
   });
   assert.ok(Math.abs(Date.parse(newest?.time ?? '') - Date.now()) < 10_000);
   const line = await waitFor(() => fx.ipgate.logs().find((l) => l['event'] === 'profile-changed' && l['etagAfter'] === after.etag), 2000, 'profile-changed log line');
-  assert.equal(line['actor'], 'admin');
+  assert.equal(line['actor'], 'default', 'the name of the single admin token');
   assert.deepEqual(line['added'], [{ range: '127.0.0.3', note: 'Alice, VPN outage' }]);
   const table = await cli('history', '--limit', '1');
   assert.equal(table.code, 0, table.stderr);
-  assert.match(table.stdout, /admin-api +admin +127\.0\.0\.1 .*\+127\.0\.0\.3 \(note: Alice, VPN outage\)/);
+  assert.match(table.stdout, /admin-api +default +127\.0\.0\.1 .*\+127\.0\.0\.3 \(note: Alice, VPN outage\)/);
   const json = await cli('history', '--output', 'json');
   assert.deepEqual((JSON.parse(json.stdout) as { history: Record_[] }).history[0], newest);
   const shown = await cli('ranges', 'show');

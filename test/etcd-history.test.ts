@@ -71,7 +71,7 @@ test('a change through one instance is recorded in its own transaction and serve
   const history = await sameHistoryEverywhere(etag);
   const record = history[0];
   assert.equal(record?.etagAfter, etag);
-  assert.deepEqual([record?.path, record?.actor, record?.address], ['admin-api', 'admin', '127.0.0.1']);
+  assert.deepEqual([record?.path, record?.actor, record?.address], ['admin-api', 'default', '127.0.0.1']);
   assert.deepEqual(record?.added, [{ range: '127.0.0.3/32', note: 'Dana, on call' }]);
   // The record key was written by the same transaction as the profile: same mod revision.
   const profileKv = (await etcd.client().get(KEY).exec()).kvs[0];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { parseProxyHeader, V2_SIGNATURE } from '../src/gateway/proxy-protocol.js';
+import { parseProxyHeader, V2_SIGNATURE } from '../src/net/proxy-protocol.js';
 
 function v2(command: number, family: number, payload: Buffer): Buffer {
   const head = Buffer.alloc(4);

@@ -19,9 +19,16 @@ import { MAX_HISTORY_LIMIT, type ChangeOrigin } from '../store/history.js';
 import type { ProfileProblem } from '../policy/validate.js';
 import type { ProfileStore, StoreSnapshot } from '../store/types.js';
 import type { ProfileState } from '../runtime/profile-state.js';
+import type { RefusalRecord } from '../runtime/refusal-ring.js';
+import type { Logger } from '../runtime/log.js';
+import { AddressClassifier } from '../net/address-class.js';
+import { checkScope, identify, type AccessRules } from './access.js';
 import type { FleetStatus } from '../runtime/fleet-status.js';
 import { ApiError } from './api-error.js';
-import { bearerMatches } from './auth.js';
+import { DEFAULT_TOKEN_NAME, tokenDigest, type AdminToken, type Identity } from './auth.js';
+import { healthAnswer } from './health.js';
+import { refusalsBody } from './refusals-api.js';
+import { addressWarnings, type ListenerView, type SeenVia } from './whoami.js';
 import { parsePatchBody, parseProfileBody } from './body.js';
 import { checkLockout } from './lockout.js';
 import { EXPORT_PARAMS, exportAnswer } from './export-api.js';
@@ -44,16 +51,31 @@ export interface AdminRequest {
   readonly authorization?: string | undefined;
   readonly ifMatch?: string | undefined;
   readonly body: string;
-  /** The caller's address as the admin server sees it. */
+  /** The caller's address as the admin server sees it (the one a trusted balancer's PROXY header carried). */
   readonly remoteAddress: string;
   /** Who the caller is (a token's name, a client certificate's subject), as recorded in the history. */
   readonly actor?: string | undefined;
+  /** The subject of the caller's verified client certificate (`CN=alice,O=ops`). */
+  readonly clientSubject?: string | undefined;
+  /** How the caller's address was seen (absent: directly, from remoteAddress). */
+  readonly seenVia?: SeenVia | undefined;
 }
 
 export interface AdminDeps {
   readonly store: ProfileStore;
   readonly state: ProfileState;
-  readonly token: string;
+  /** The one write token (named `default`); `tokens` instead gives the named tokens in force. */
+  readonly token?: string;
+  /** The tokens in force, read at each request (a SIGHUP applies at once). */
+  readonly tokens?: () => readonly AdminToken[];
+  /** Whether /metrics needs a token (a metrics listener serves it without one). */
+  readonly metricsNeedToken?: boolean;
+  /** The gateway's listeners, for whoami's warnings. */
+  readonly listeners?: () => readonly ListenerView[];
+  /** The data plane's most recent refusals; absent when it does not report them (HAProxy). */
+  readonly refusals?: () => RefusalRecord[];
+  /** Where accepted and refused changes are logged, with their actor. */
+  readonly log?: Logger;
   readonly metrics: () => Promise<{ contentType: string; text: string }>;
   readonly ready: () => boolean;
   /**
@@ -111,8 +133,14 @@ export class AdminApi {
 
   private readonly profiles: ProfileCache;
 
+  private readonly access: AccessRules;
+
+  private readonly classifier = new AddressClassifier();
+
   constructor(private readonly deps: AdminDeps) {
     this.profiles = deps.profiles ?? new ProfileCache();
+    const single: readonly AdminToken[] = deps.token === undefined || deps.token === '' ? [] : [{ name: DEFAULT_TOKEN_NAME, scope: 'write', digest: tokenDigest(deps.token) }];
+    this.access = { tokens: deps.tokens ?? (() => single), metricsNeedToken: deps.metricsNeedToken ?? false };
     this.writes = deps.writes ?? new WriteQueue();
   }
 
@@ -121,22 +149,54 @@ export class AdminApi {
   }
 
   async handle(request: AdminRequest): Promise<AdminResponse> {
+    let answer: AdminResponse;
+    let actor: string | undefined;
     try {
-      return await this.route(request);
+      const identity = identify(request, this.access);
+      actor = identity?.actor;
+      checkScope(identity, request);
+      answer = await this.route(identity === undefined ? request : { ...request, actor: identity.actor }, identity);
     } catch (error) {
-      if (error instanceof ApiError) return errorResponse(error);
-      if (error instanceof IpgateError) return storeErrorResponse(error);
-      return json(httpStatus('ERR_INTERNAL'), { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) });
+      if (error instanceof ApiError) answer = errorResponse(error);
+      else if (error instanceof IpgateError) answer = storeErrorResponse(error);
+      else answer = json(httpStatus('ERR_INTERNAL'), { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) });
     }
+    this.logChange(request, answer, actor);
+    return answer;
+  }
+
+  /** Changes (and attempts refused for their scope) are logged with who asked, from which address. */
+  private logChange(request: AdminRequest, answer: AdminResponse, actor: string | undefined): void {
+    if (this.deps.log === undefined || !request.path.startsWith('/v1/') || request.method === 'GET' || answer.status === 401) return;
+    this.deps.log(answer.status === 403 ? 'warn' : 'info', 'admin-request', {
+      method: request.method,
+      path: request.path,
+      status: answer.status,
+      actor: actor ?? null,
+      address: socketAddress(request.remoteAddress),
+      ...(request.seenVia?.proxyProtocol === true ? { peer: request.seenVia.peer } : {}),
+      ...(request.query.get('dryRun') === null ? {} : { dryRun: request.query.get('dryRun') }),
+    });
   }
 
   /**
-   * The answer a request gets from its head alone, before any of its body is read: 401 for a `/v1/` path
-   * without the right token (so an unauthenticated caller never gets a body read). undefined: go on.
+   * The answer a request gets from its head alone, before any of its body is read: 401 for a path that needs
+   * a token without one in force, 403 for a change with a read token (so such a caller never gets a body
+   * read). undefined: go on.
    */
-  refuseEarly(path: string, authorization: string | undefined): AdminResponse | undefined {
-    const error = this.unauthorized(path, authorization);
-    return error === undefined ? undefined : errorResponse(error);
+  refuseEarly(path: string, method: string, authorization: string | undefined, clientSubject?: string): AdminResponse | undefined {
+    const caller = { path, method, authorization, clientSubject };
+    let identity: Identity | undefined;
+    try {
+      identity = identify(caller, this.access);
+      checkScope(identity, caller);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const answer = errorResponse(error);
+      if (identity !== undefined) this.deps.log?.('warn', 'admin-request', { method, path, status: answer.status, actor: identity.actor });
+      return answer;
+    }
   }
 
   /** Whether a request to `path` may carry a body worth reading (only authenticated `/v1/` routes take one). */
@@ -144,32 +204,15 @@ export class AdminApi {
     return path.startsWith('/v1/');
   }
 
-  private unauthorized(path: string, authorization: string | undefined): ApiError | undefined {
-    if (!path.startsWith('/v1/') || bearerMatches(authorization, this.deps.token)) return undefined;
-    return new ApiError('ERR_UNAUTHORIZED', 'Missing or wrong bearer token (send "Authorization: Bearer <token>")');
-  }
-
-  private async route(request: AdminRequest): Promise<AdminResponse> {
+  private async route(request: AdminRequest, identity: Identity | undefined): Promise<AdminResponse> {
     const { path, method } = request;
-    if (path === '/healthz') return json(200, { status: 'ok' });
-    if (path === '/readyz') {
-      if (!this.deps.ready()) return json(503, { status: 'not ready' });
-      // A degraded shared store still leaves a working gateway (the last good profile is enforced).
-      const health = this.deps.store.health?.();
-      if (health !== undefined && !health.up) return json(200, { status: 'degraded', store: { up: false, detail: health.detail ?? null } });
-      return json(200, { status: 'ready' });
-    }
-    if (path === '/metrics') {
-      const m = await this.deps.metrics();
-      return { status: 200, headers: { 'content-type': m.contentType }, body: m.text };
-    }
+    const health = await healthAnswer(path, this.deps);
+    if (health !== undefined) return health;
     if ((path === '/ui' || path.startsWith('/ui/')) && this.deps.ui !== undefined) {
       if (method !== 'GET' && method !== 'HEAD') throw new ApiError('ERR_METHOD', `${method} is not supported on ${path} (use GET, HEAD)`);
       return uiResponse(this.deps.ui, path);
     }
     if (!path.startsWith('/v1/')) throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
-    const refused = this.unauthorized(path, request.authorization);
-    if (refused !== undefined) throw refused;
     /** Checks the method, then the query parameters this route takes for it. */
     const allow = (methods: string[], params: (m: string) => readonly string[] = () => []): void => {
       if (!methods.includes(method)) throw new ApiError('ERR_METHOD', `${method} is not supported on ${path} (use ${methods.join(', ')})`);
@@ -216,7 +259,10 @@ export class AdminApi {
       }
       case '/v1/whoami':
         allow(['GET']);
-        return json(200, this.explain(socketAddress(request.remoteAddress)));
+        return json(200, this.whoami(request, identity));
+      case '/v1/refusals':
+        allow(['GET']);
+        return json(200, refusalsBody(this.deps.refusals?.(), (address) => this.explain(address)));
       case '/v1/status':
         allow(['GET']);
         if (this.deps.status === undefined) throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
@@ -233,6 +279,20 @@ export class AdminApi {
       default:
         throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
     }
+  }
+
+  /** The caller's verdict, how its address was seen, who it is, and why the address may not be the gateway's view. */
+  private whoami(request: AdminRequest, identity: Identity | undefined): Record<string, unknown> {
+    const address = socketAddress(request.remoteAddress);
+    const verdict = this.explain(address);
+    const seenBy: SeenVia = request.seenVia ?? { listener: 'admin', peer: address, proxyProtocol: false };
+    return {
+      ...verdict,
+      seenBy,
+      actor: identity?.actor ?? null,
+      scope: identity?.scope ?? null,
+      warnings: addressWarnings(String(verdict['address'] ?? address), this.deps.listeners?.() ?? [], this.classifier),
+    };
   }
 
   private explain(ip: string): Record<string, unknown> {

@@ -1,15 +1,29 @@
 /**
  * The admin API client used by the CLI's server-mode commands (`ranges show|set|add|remove|disable`,
- * `whoami`, `explain`). One request function: bearer token, JSON in and out, a timeout, and every failure
+ * `whoami`, `explain`, `refusals`, `sources`). Where the gateway is comes from the flags, then the
+ * environment (IPGATE_SERVER, IPGATE_TOKEN_FILE), then the context (./contexts.ts). One request function:
+ * bearer token, JSON in and out, HTTPS with a chosen CA and client certificate, a timeout, and every failure
  * turned into an error carrying a code: a refusal keeps the server's own code (ERR_LOCKOUT,
- * ERR_PRECONDITION, ...), anything else is one of the CLI's (ERR_SERVER_UNREACHABLE, ...).
+ * ERR_PRECONDITION, ...), anything else is one of the CLI's (ERR_SERVER_UNREACHABLE, ERR_SERVER_TLS, ...).
  */
+import { readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { CodedError, IpgateError, type IpgateErrorOptions } from '../errors.js';
+import { describeFileError } from '../fs/file-error.js';
 import { readTokenFile } from '../fs/token-file.js';
+import { contextPath, contextsFile, findContext, readContexts, type ContextEntry, type Contexts } from './contexts.js';
 import { profileWithInfo } from '../policy/entry-info.js';
 import type { EntryInfo, Profile } from '../policy/profile.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** PEM files for HTTPS: the CA that signed the admin API's certificate, and a client certificate and key. */
+export interface ClientTls {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
 
 export interface ServerTarget {
   /** Base URL of the admin API, e.g. `http://127.0.0.1:9090`. */
@@ -18,6 +32,9 @@ export interface ServerTarget {
   readonly timeoutMs: number;
   /** A named profile of a gateway whose store holds several (etcd): `--profile NAME`. */
   readonly profile?: string;
+  readonly tls?: ClientTls;
+  /** Where the server came from, for messages: `--server`, `IPGATE_SERVER`, `context "prod" in FILE`. */
+  readonly origin?: string;
 }
 
 /** The admin API path of the profile the CLI works on: `/v1/profile`, or `/v1/profiles/NAME` for a named one. */
@@ -86,34 +103,114 @@ export function readClientToken(path: string): string {
   return readTokenFile(path, { minLength: 1 }).token;
 }
 
-/** Resolves --server/--token-file, falling back to IPGATE_SERVER/IPGATE_TOKEN_FILE. */
-export function resolveTarget(
-  server: string | undefined,
-  tokenFile: string | undefined,
-  timeoutSeconds: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): ServerTarget {
-  const rawServer = server ?? env['IPGATE_SERVER'];
+/** The flags (and their environment fallbacks) of a command that talks to a gateway. */
+export interface ServerFlags {
+  readonly server?: string | undefined;
+  readonly 'token-file'?: string | undefined;
+  readonly timeout?: string | undefined;
+  readonly context?: string | undefined;
+  readonly cacert?: string | undefined;
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+}
+
+/** The context in use: --context, IPGATE_CONTEXT, or the file's current context (none without a file). */
+function chosenContext(flags: ServerFlags, env: NodeJS.ProcessEnv): { contexts: Contexts; entry: ContextEntry; label: string } | undefined {
+  const file = contextsFile(env);
+  const contexts = readContexts(file);
+  const asked = flags.context;
+  if (asked !== undefined) {
+    const by = env['IPGATE_CONTEXT'] === asked ? '--context or IPGATE_CONTEXT' : '--context';
+    if (contexts === undefined) {
+      throw new IpgateError('ERR_CONTEXT', `context "${asked}" (${by}) cannot be used: there is no contexts file ${file}`, {
+        input: asked,
+        suggestion: `ipgate context set ${asked} --server URL --token-file FILE`,
+      });
+    }
+    return { contexts, entry: findContext(contexts, asked, by), label: `context "${asked}" in ${file}` };
+  }
+  if (contexts?.current === undefined) return undefined;
+  return { contexts, entry: findContext(contexts, contexts.current, 'currentContext'), label: `context "${contexts.current}" in ${file}` };
+}
+
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new IpgateError('ERR_FILE_READ', `cannot read ${what} "${path}" (${describeFileError(error)})`, { input: path });
+  }
+}
+
+function timeoutOf(timeoutSeconds: string | undefined): number {
+  if (timeoutSeconds === undefined) return DEFAULT_TIMEOUT_MS;
+  const seconds = Number(timeoutSeconds);
+  if (!/^\d+(\.\d+)?$/.test(timeoutSeconds) || !(seconds > 0) || seconds > 3600) {
+    throw new IpgateError('ERR_USAGE', `--timeout "${timeoutSeconds}" must be a number of seconds between 0 and 3600`, { input: timeoutSeconds });
+  }
+  return Math.round(seconds * 1000);
+}
+
+/**
+ * Where and how to reach the gateway: each setting from its flag, else its environment variable (filled in
+ * by the option table), else the context (--context, IPGATE_CONTEXT or the current context of the contexts
+ * file). Errors name the flag, the variable or the context and its file.
+ */
+export function resolveTarget(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerTarget {
+  const context = chosenContext(flags, env);
+  const entry = context?.entry;
+  const inContext = (key: string): string => `${key} of ${context?.label ?? 'the context'}`;
+  const fromContext = (path: string | undefined): string | undefined => (path === undefined || context === undefined ? undefined : contextPath(context.contexts, path, env));
+
+  const rawServer = flags.server ?? entry?.server;
   if (rawServer === undefined || rawServer === '') {
-    throw new IpgateError('ERR_USAGE', 'no gateway given: pass --server URL (or set IPGATE_SERVER)', {
+    throw new IpgateError('ERR_USAGE', `no gateway given: pass --server URL (or set IPGATE_SERVER, or choose a context: 'ipgate context use NAME')${context === undefined ? '' : `; ${context.label} has no server`}`, {
       suggestion: '--server http://127.0.0.1:9090',
     });
   }
-  const rawTokenFile = tokenFile ?? env['IPGATE_TOKEN_FILE'];
-  if (rawTokenFile === undefined || rawTokenFile === '') {
-    throw new IpgateError('ERR_USAGE', 'no admin token given: pass --token-file FILE (or set IPGATE_TOKEN_FILE)');
+  const origin = flags.server === undefined ? context?.label : env['IPGATE_SERVER'] === flags.server ? '--server or IPGATE_SERVER' : '--server';
+  const tokenPath = flags['token-file'] ?? fromContext(entry?.tokenFile);
+  if (tokenPath === undefined || tokenPath === '') {
+    throw new IpgateError('ERR_USAGE', `no admin token given: pass --token-file FILE (or set IPGATE_TOKEN_FILE, or give the context a tokenFile)${context === undefined ? '' : `; ${context.label} has no tokenFile`}`);
   }
-  let timeoutMs = DEFAULT_TIMEOUT_MS;
-  if (timeoutSeconds !== undefined) {
-    const seconds = Number(timeoutSeconds);
-    if (!/^\d+(\.\d+)?$/.test(timeoutSeconds) || !(seconds > 0) || seconds > 3600) {
-      throw new IpgateError('ERR_USAGE', `--timeout "${timeoutSeconds}" must be a number of seconds between 0 and 3600`, {
-        input: timeoutSeconds,
-      });
+  let token: string;
+  try {
+    token = readClientToken(tokenPath);
+  } catch (error) {
+    if (flags['token-file'] === undefined && error instanceof IpgateError) {
+      throw new IpgateError(error.code, `${error.message} (${inContext('tokenFile')})`, { input: tokenPath, ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion }) });
     }
-    timeoutMs = Math.round(seconds * 1000);
+    throw error;
   }
-  return { baseUrl: parseServerUrl(rawServer), token: readClientToken(rawTokenFile), timeoutMs };
+  const baseUrl = parseServerUrl(rawServer);
+  // The CA: --cacert, else the context's. A client certificate and key go together, from the flags or from the
+  // context. A context's TLS files are for its https:// server: an http:// server from a flag or the
+  // environment leaves them out.
+  const contextTls = flags.server === undefined || baseUrl.startsWith('https://');
+  const caPath = flags.cacert ?? (contextTls ? fromContext(entry?.caFile) : undefined);
+  const fromFlags = flags.cert !== undefined || flags.key !== undefined;
+  const certPath = fromFlags ? flags.cert : contextTls ? fromContext(entry?.certFile) : undefined;
+  const keyPath = fromFlags ? flags.key : contextTls ? fromContext(entry?.keyFile) : undefined;
+  const where = (flag: string, key: string, given: boolean): string => (given ? flag : inContext(key));
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    throw new IpgateError('ERR_USAGE', `a client certificate needs its key: give both ${fromFlags ? '--cert and --key' : `certFile and keyFile (${context?.label ?? 'the context'})`}`);
+  }
+  const tlsFiles = caPath !== undefined || certPath !== undefined;
+  if (tlsFiles && !baseUrl.startsWith('https://')) {
+    const by = flags.cacert !== undefined || fromFlags ? '--cacert/--cert/--key' : `the TLS files of ${context?.label ?? 'the context'}`;
+    throw new IpgateError('ERR_USAGE', `${by} are for an https:// admin API, but the server is ${baseUrl}; use https:// (the token would otherwise cross the network unencrypted)`, { input: baseUrl });
+  }
+  const tls: ClientTls = {
+    ...(caPath === undefined ? {} : { ca: readPem(caPath, where('--cacert', 'caFile', flags.cacert !== undefined)) }),
+    ...(certPath === undefined ? {} : { cert: readPem(certPath, where('--cert', 'certFile', fromFlags)) }),
+    ...(keyPath === undefined ? {} : { key: readPem(keyPath, where('--key', 'keyFile', fromFlags)) }),
+  };
+  return {
+    baseUrl,
+    token,
+    timeoutMs: timeoutOf(flags.timeout),
+    ...(tlsFiles ? { tls } : {}),
+    ...(origin === undefined ? {} : { origin }),
+  };
 }
 
 function errorCodeOf(error: unknown): string | undefined {
@@ -147,7 +244,8 @@ export function entryProblems(body: unknown): EntryProblem[] {
 /** Default hint per status or code, when the server gives none. */
 function hintFor(status: number, code: string): string | undefined {
   if (code === 'ERR_LOCKOUT') return 're-run with --force if you really mean to refuse your own address';
-  if (status === 401) return 'check --token-file (or IPGATE_TOKEN_FILE): it must hold the gateway\'s admin token';
+  if (status === 401) return 'check --token-file (or IPGATE_TOKEN_FILE, or the context\'s tokenFile): it must hold one of the gateway\'s admin tokens';
+  if (status === 403) return 'this token may only read: use a token with scope write';
   if (status === 412) return "the profile changed since you read it: run 'ipgate ranges show' for the current ETag and retry";
   return undefined;
 }
@@ -175,6 +273,89 @@ export function serverError(url: string, status: number, body: unknown): ServerE
   return new ServerError(code, status, message, suggestion === undefined ? { input: url } : { input: url, suggestion });
 }
 
+/** Certificate problems the client finds in the admin API's certificate. */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE',
+]);
+/** Node's own TLS and OpenSSL error codes (not ipgate's: matched by pattern, never listed as ipgate codes). */
+const NODE_TLS_NAME = /^ERR_TLS_CERT_ALTNAME/;
+const OPENSSL = /^ERR_SSL_/;
+
+/** A failed request as the CLI's own error (the request never got an HTTP answer). */
+function transportError(error: unknown, target: ServerTarget, timedOut: boolean): IpgateError {
+  const where = target.origin === undefined ? '' : ` (from ${target.origin})`;
+  if (timedOut) {
+    return new IpgateError('ERR_SERVER_TIMEOUT', `no answer from the gateway at ${target.baseUrl} within ${target.timeoutMs / 1000} s`, {
+      input: target.baseUrl,
+      suggestion: 'check the address, or raise --timeout',
+    });
+  }
+  const code = errorCodeOf(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  if (code !== undefined && (UNTRUSTED.has(code) || NODE_TLS_NAME.test(code))) {
+    return new IpgateError('ERR_SERVER_TLS', `the admin API at ${target.baseUrl}${where} presented a certificate this client does not trust (${code}: ${detail})`, {
+      input: target.baseUrl,
+      suggestion: target.tls?.ca === undefined ? 'pass --cacert with the CA that signed the admin API\'s certificate (or give the context a caFile)' : 'check that --cacert is the CA that signed the admin API\'s certificate and that the certificate names this host',
+    });
+  }
+  if (code !== undefined && (OPENSSL.test(code) || code === 'EPROTO')) {
+    const plain = /wrong version number|packet length too long|http request/i.test(detail);
+    return new IpgateError('ERR_SERVER_TLS', `the TLS connection to the admin API at ${target.baseUrl}${where} failed (${code}: ${detail})`, {
+      input: target.baseUrl,
+      suggestion: plain
+        ? 'the admin API does not speak TLS there: use http://'
+        : target.tls?.cert === undefined
+          ? 'the admin API may require a client certificate: pass --cert and --key (or give the context certFile and keyFile)'
+          : 'check that the client certificate (--cert, --key) is signed by the CA the admin API trusts (admin.tls.clientCaFile)',
+    });
+  }
+  if (code !== undefined && code.startsWith('HPE_')) {
+    return new IpgateError('ERR_SERVER_ANSWER', `the gateway at ${target.baseUrl}${where} did not answer in HTTP (${code})`, {
+      input: target.baseUrl,
+      suggestion: target.baseUrl.startsWith('http://') ? 'if the admin API has admin.tls, use https://' : 'check --server',
+    });
+  }
+  return new IpgateError('ERR_SERVER_UNREACHABLE', `cannot reach the gateway's admin API at ${target.baseUrl}${where}${code === undefined ? '' : ` (${code})`}`, {
+    input: target.baseUrl,
+    suggestion: target.origin?.startsWith('context') === true
+      ? `check the server of the ${target.origin}, and that ipgate serve runs with an admin address`
+      : 'check --server (or IPGATE_SERVER) and that ipgate serve runs with an admin address',
+  });
+}
+
+/** One HTTP(S) exchange: the status, the ETag and the body text. */
+function exchange(url: URL, method: string, headers: Record<string, string>, body: string | undefined, target: ServerTarget): Promise<{ status: number; etag: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const options = { method, headers, agent: false as const, ...(url.protocol === 'https:' ? { ...target.tls } : {}) };
+    const onResponse = (response: IncomingMessage): void => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => {
+        clearTimeout(timer);
+        const etag = response.headers.etag;
+        resolve({ status: response.statusCode ?? 0, etag: typeof etag === 'string' ? etag : undefined, text });
+      });
+      response.on('error', (error) => {
+        clearTimeout(timer);
+        reject(transportError(error, target, timedOut));
+      });
+    };
+    const request = url.protocol === 'https:' ? httpsRequest(url, options, onResponse) : httpRequest(url, options, onResponse);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      request.destroy(new Error('timeout'));
+    }, target.timeoutMs);
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(transportError(error, target, timedOut));
+    });
+    request.end(body);
+  });
+}
+
 /** Sends one request to the admin API; resolves on 2xx, throws a ServerError (a refusal) or an IpgateError otherwise. */
 export async function adminRequest(
   target: ServerTarget,
@@ -191,30 +372,13 @@ export async function adminRequest(
     accept: 'application/json',
     ...options.headers,
   };
-  const init: RequestInit = { method, headers, signal: AbortSignal.timeout(target.timeoutMs) };
+  let sent: string | undefined;
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(options.body);
+    sent = JSON.stringify(options.body);
+    headers['content-length'] = String(Buffer.byteLength(sent));
   }
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(url, init);
-    text = await response.text();
-  } catch (error) {
-    const code = errorCodeOf(error);
-    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-      throw new IpgateError('ERR_SERVER_TIMEOUT', `no answer from the gateway at ${target.baseUrl} within ${target.timeoutMs / 1000} s`, {
-        input: target.baseUrl,
-        suggestion: 'check the address, or raise --timeout',
-      });
-    }
-    throw new IpgateError(
-      'ERR_SERVER_UNREACHABLE',
-      `cannot reach the gateway's admin API at ${target.baseUrl}${code === undefined ? '' : ` (${code})`}`,
-      { input: target.baseUrl, suggestion: 'check --server (or IPGATE_SERVER) and that ipgate serve runs with an admin address' },
-    );
-  }
+  const { status, etag, text } = await exchange(url, method, headers, sent, target);
   let body: unknown = undefined;
   if (text !== '') {
     try {
@@ -223,8 +387,8 @@ export async function adminRequest(
       body = text;
     }
   }
-  if (!response.ok) throw serverError(url.href, response.status, body);
-  return { status: response.status, etag: response.headers.get('etag') ?? undefined, body };
+  if (status < 200 || status > 299) throw serverError(url.href, status, body);
+  return { status, etag, body };
 }
 
 /** A list of entries as served (strings, or `{"range","note"?,"expires"?}`): the ranges and their notes. */

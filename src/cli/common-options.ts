@@ -4,10 +4,19 @@
  */
 import type { OptionDef, OutputDef } from './command-table.js';
 
-/** `--server`, `--token-file`, `--timeout`: every command that talks to a running gateway. */
-export const SERVER_OPTIONS = [
-  { name: 'server', type: 'string', value: 'URL', env: 'IPGATE_SERVER', help: "the gateway's admin API, e.g. http://127.0.0.1:9090 (a bare host:port means http://)" },
+/** How to reach a gateway's admin API (also from a context): every command that talks to a running gateway. */
+export const CONNECTION_OPTIONS = [
+  { name: 'server', type: 'string', value: 'URL', env: 'IPGATE_SERVER', help: "the gateway's admin API, e.g. https://127.0.0.1:9443 (a bare host:port means http://)" },
   { name: 'token-file', type: 'string', value: 'FILE', env: 'IPGATE_TOKEN_FILE', help: 'file holding the admin bearer token' },
+  { name: 'context', type: 'string', value: 'NAME', env: 'IPGATE_CONTEXT', help: "a context of the contexts file ('ipgate context list'); default: its current context\nflags and their variables win over the context's settings" },
+  { name: 'cacert', type: 'string', value: 'FILE', help: "CA (PEM) that signed the admin API's certificate (https://)" },
+  { name: 'cert', type: 'string', value: 'FILE', help: 'client certificate (PEM), for an admin API that requires one (with --key)' },
+  { name: 'key', type: 'string', value: 'FILE', help: 'key (PEM) of the client certificate' },
+] as const satisfies readonly OptionDef[];
+
+/** The connection options and `--timeout`: every command that talks to a running gateway. */
+export const SERVER_OPTIONS = [
+  ...CONNECTION_OPTIONS,
   { name: 'timeout', type: 'string', value: 'SECONDS', default: '10', help: 'give up after this long' },
 ] as const satisfies readonly OptionDef[];
 

@@ -18,7 +18,7 @@ export async function runVerdictCommand(
   path: string,
   query?: Record<string, string>,
 ): Promise<number> {
-  const target = resolveTarget(values.server, values['token-file'], values.timeout);
+  const target = resolveTarget(values);
   const res = await adminRequest(target, 'GET', path, query === undefined ? {} : { query });
   const body = res.body;
   if (!isVerdictBody(body)) throw unexpectedAnswer(`GET ${path}`, target.baseUrl);

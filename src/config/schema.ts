@@ -20,13 +20,30 @@ const listenerShape = {
   proxyProtocol: z.strictObject(proxyProtocolShape).optional(),
 };
 
+/** `admin.tls`: the admin API over HTTPS; with `clientCaFile`, client certificates are required. */
+const adminTlsShape = {
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  clientCaFile: z.string().min(1).optional(),
+};
+
+/** One of `tokenFile` (a single token, named `default`, scope write) or `tokensFile`; checked in ./validate.ts. */
 const adminShape = {
   address: z.string(),
-  tokenFile: z.string().min(1),
+  tokenFile: z.string().min(1).optional(),
+  /** Named tokens with a scope (read or write), re-read on SIGHUP. */
+  tokensFile: z.string().min(1).optional(),
+  tls: z.strictObject(adminTlsShape).optional(),
+  proxyProtocol: z.strictObject(proxyProtocolShape).optional(),
   /** Largest request body the admin API reads (default 32 MiB). */
   maxBodyBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).optional(),
   /** Time a request body has to arrive in full (default 10 s). */
   bodyTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+};
+
+/** `metrics: { address }`: a listener for /metrics, /healthz and /readyz without a token. */
+const metricsShape = {
+  address: z.string(),
 };
 
 const etcdShape = {
@@ -89,6 +106,7 @@ const topShape = {
   upstream: z.string().optional(),
   listeners: z.array(z.strictObject(listenerShape)).min(1),
   admin: z.strictObject(adminShape).optional(),
+  metrics: z.strictObject(metricsShape).optional(),
   store: z.strictObject(storeShape).optional(),
   profile: z.strictObject(profileShape).optional(),
   auditLog: z.string().min(1).optional(),
@@ -109,6 +127,9 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   'listeners[]': Object.keys(listenerShape),
   'listeners[].proxyProtocol': Object.keys(proxyProtocolShape),
   admin: Object.keys(adminShape),
+  'admin.tls': Object.keys(adminTlsShape),
+  'admin.proxyProtocol': Object.keys(proxyProtocolShape),
+  metrics: Object.keys(metricsShape),
   store: Object.keys(storeShape),
   'store.etcd': Object.keys(etcdShape),
   profile: Object.keys(profileShape),

@@ -18,10 +18,24 @@ export interface ListenerConfig {
   readonly proxyProtocol?: ProxyProtocolConfig;
 }
 
+/** `admin.tls`: absolute paths, re-read on SIGHUP. */
+export interface AdminTlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** CA of the client certificates; given: every client must present one it signed. */
+  readonly clientCaFile?: string;
+}
+
 export interface AdminConfig {
   readonly address: Endpoint;
-  /** Absolute path of the file holding the bearer token. */
-  readonly tokenFile: string;
+  /** Absolute path of the file holding the bearer token (one token named `default`, scope write). */
+  readonly tokenFile?: string;
+  /** Absolute path of the named tokens file (exclusive with tokenFile; exactly one of them is set). */
+  readonly tokensFile?: string;
+  /** HTTPS instead of plain HTTP. */
+  readonly tls?: AdminTlsConfig;
+  /** Peers (a load balancer) whose PROXY headers carry the caller's address. */
+  readonly proxyProtocol?: ProxyProtocolConfig;
   /** Largest request body read (absent: 32 MiB); a larger one is answered 413. */
   readonly maxBodyBytes?: number;
   /** Time a request body has to arrive in full (absent: 10 s); a slower one is answered 408. */
@@ -104,6 +118,8 @@ export interface GatewayConfig {
   readonly upstream?: Endpoint;
   readonly listeners: readonly ListenerConfig[];
   readonly admin?: AdminConfig;
+  /** A listener for /metrics, /healthz and /readyz without a token (then /metrics on the admin API needs one). */
+  readonly metrics?: { readonly address: Endpoint };
   /** Absent: the profile lives in memory, from `profile` (SIGHUP re-reads the config file). */
   readonly store?: StoreConfig;
   /** The profile lives in etcd (`store.etcd`), shared by many instances; exclusive with `store`. */

@@ -14,7 +14,7 @@ import { dataplaneConfig, dataplaneProblems } from './dataplane.js';
 import { ConfigError, type ConfigProblem } from './problems.js';
 import { zodProblems } from './zod-problems.js';
 import { configSchema, DEFAULT_PROXY_TIMEOUT_MS, KNOWN_KEYS, type RawConfig } from './schema.js';
-import type { AdminConfig, GatewayConfig, ListenerConfig, ProfileConfig } from './types.js';
+import type { AdminConfig, GatewayConfig, ListenerConfig, ProfileConfig, ProxyProtocolConfig } from './types.js';
 
 function problemOf(path: string, error: unknown): ConfigProblem {
   if (error instanceof IpgateError) {
@@ -46,6 +46,30 @@ function declaredSources(value: unknown): SourceIdentity[] {
   });
 }
 
+/** Each `trustedFrom` entry of a `proxyProtocol` section is a range. */
+function trustedFromProblems(path: string, section: unknown, problems: ConfigProblem[]): void {
+  strings(record(section)?.['trustedFrom'])?.forEach((entry, j) => {
+    try {
+      parseRange(entry);
+    } catch (error) {
+      problems.push(problemOf(`${path}.trustedFrom[${j}]`, error));
+    }
+  });
+}
+
+/** The admin API's credentials: exactly one of `tokenFile` (one token) and `tokensFile` (named tokens). */
+function adminTokenProblems(admin: Record<string, unknown>): ConfigProblem[] {
+  const single = admin['tokenFile'] !== undefined;
+  const named = admin['tokensFile'] !== undefined;
+  if (single && named) {
+    return [{ path: 'admin.tokensFile', code: 'ERR_CONFIG_VALUE', message: 'admin.tokenFile and admin.tokensFile exclude each other: give one (the single token of tokenFile is the write token named "default")' }];
+  }
+  if (!single && !named) {
+    return [{ path: 'admin.tokenFile', code: 'ERR_CONFIG_MISSING_KEY', message: 'the admin API needs credentials: give admin.tokenFile (one token) or admin.tokensFile (named tokens with scopes)' }];
+  }
+  return [];
+}
+
 /**
  * Checks the values inside a document (addresses, ranges, the profile rules), on whatever parts are
  * well-formed, so a document with both shape and value problems gets them all reported at once.
@@ -72,15 +96,15 @@ function valueProblems(document: unknown): ConfigProblem[] {
       if (names.has(name)) problems.push({ path: `listeners[${i}].name`, code: 'ERR_CONFIG_DUPLICATE', message: `listener name "${name}" is used twice` });
       names.add(name);
     }
-    strings(record(l['proxyProtocol'])?.['trustedFrom'])?.forEach((entry, j) => {
-      try {
-        parseRange(entry);
-      } catch (error) {
-        problems.push(problemOf(`listeners[${i}].proxyProtocol.trustedFrom[${j}]`, error));
-      }
-    });
+    trustedFromProblems(`listeners[${i}].proxyProtocol`, l['proxyProtocol'], problems);
   });
-  endpoint('admin.address', record(top['admin'])?.['address'], { allowPortZero: true });
+  const admin = record(top['admin']);
+  endpoint('admin.address', admin?.['address'], { allowPortZero: true });
+  if (admin !== undefined) {
+    trustedFromProblems('admin.proxyProtocol', admin['proxyProtocol'], problems);
+    problems.push(...adminTokenProblems(admin));
+  }
+  endpoint('metrics.address', record(top['metrics'])?.['address'], { allowPortZero: true });
   const profile = record(top['profile']);
   if (profile !== undefined) {
     // A missing authorizedIpRanges is a schema problem, never read as [] (which means "allow everyone").
@@ -102,6 +126,10 @@ function valueProblems(document: unknown): ConfigProblem[] {
   return problems;
 }
 
+function proxyProtocolConfig(raw: { readonly trustedFrom: readonly string[]; readonly timeoutMs?: number | undefined }): ProxyProtocolConfig {
+  return { trustedFrom: raw.trustedFrom, timeoutMs: raw.timeoutMs ?? DEFAULT_PROXY_TIMEOUT_MS };
+}
+
 /** `upstream` is required, except with the nftables data plane (nothing is proxied: the kernel filters). */
 function upstreamProblems(document: unknown): ConfigProblem[] {
   const top = record(document) ?? {};
@@ -110,9 +138,21 @@ function upstreamProblems(document: unknown): ConfigProblem[] {
 }
 
 function adminConfig(raw: NonNullable<RawConfig['admin']>, baseDir: string): AdminConfig {
+  const tls = raw.tls;
   return {
     address: parseEndpoint(raw.address, { allowPortZero: true }),
-    tokenFile: absolute(baseDir, raw.tokenFile),
+    ...(raw.tokenFile === undefined ? {} : { tokenFile: absolute(baseDir, raw.tokenFile) }),
+    ...(raw.tokensFile === undefined ? {} : { tokensFile: absolute(baseDir, raw.tokensFile) }),
+    ...(tls === undefined
+      ? {}
+      : {
+          tls: {
+            certFile: absolute(baseDir, tls.certFile),
+            keyFile: absolute(baseDir, tls.keyFile),
+            ...(tls.clientCaFile === undefined ? {} : { clientCaFile: absolute(baseDir, tls.clientCaFile) }),
+          },
+        }),
+    ...(raw.proxyProtocol === undefined ? {} : { proxyProtocol: proxyProtocolConfig(raw.proxyProtocol) }),
     ...(raw.maxBodyBytes === undefined ? {} : { maxBodyBytes: raw.maxBodyBytes }),
     ...(raw.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: raw.bodyTimeoutMs }),
   };
@@ -147,13 +187,14 @@ function validateDocument(document: unknown, source: string, baseDir: string, ga
     name: l.name,
     address: parseEndpoint(l.address, { allowPortZero: true }),
     enforce: l.enforce,
-    ...(l.proxyProtocol === undefined ? {} : { proxyProtocol: { trustedFrom: l.proxyProtocol.trustedFrom, timeoutMs: l.proxyProtocol.timeoutMs ?? DEFAULT_PROXY_TIMEOUT_MS } }),
+    ...(l.proxyProtocol === undefined ? {} : { proxyProtocol: proxyProtocolConfig(l.proxyProtocol) }),
   }));
   return {
     source,
     ...(raw.upstream === undefined ? {} : { upstream: parseEndpoint(raw.upstream, { allowHostname: true }) }),
     ...(listeners === undefined ? {} : { listeners }),
     ...(raw.admin === undefined ? {} : { admin: adminConfig(raw.admin, baseDir) }),
+    ...(raw.metrics === undefined ? {} : { metrics: { address: parseEndpoint(raw.metrics.address, { allowPortZero: true }) } }),
     ...(raw.store?.file === undefined
       ? {}
       : { store: { file: absolute(baseDir, raw.store.file), format: raw.store.format ?? (/\.json$/i.test(raw.store.file) ? 'json' : 'list') } }),

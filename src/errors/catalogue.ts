@@ -134,6 +134,11 @@ const TABLE = {
   // The admin API (src/admin).
   ERR_UNAUTHORIZED: { subject: 'admin', meaning: 'The bearer token is missing or wrong.', http: 401, exit: 2 },
   ERR_TOKEN_FILE: { subject: 'admin', meaning: 'The admin token file cannot be used: missing, not a regular file, readable by others, empty or too short (on SIGHUP: the token in force stays).', exit: 2 },
+  ERR_TOKENS_FILE: { subject: 'admin', meaning: 'The admin tokens file (admin.tokensFile) cannot be used: unreadable, not a YAML list, an entry without name or scope, with both or neither of sha256 and tokenFile, a duplicate name or token, or a token file it names that cannot be used (on SIGHUP: the tokens in force stay).', exit: 2 },
+  ERR_FORBIDDEN: { subject: 'admin', meaning: 'The token\'s scope does not allow the request: a read token may only read (GET).', http: 403, exit: 2 },
+  ERR_ADMIN_TLS: { subject: 'admin', meaning: 'The admin API\'s TLS files (admin.tls) cannot be read, are not PEM, or the key does not belong to the certificate (on SIGHUP: the ones in force stay).', exit: 2 },
+  WARN_ADMIN_ADDRESS_LOCAL: { subject: 'admin', meaning: 'whoami: the admin API sees a loopback or private address while enforced listeners face the internet, so the gateway judges another address.', warning: true },
+  WARN_ADMIN_ADDRESS_BALANCER: { subject: 'admin', meaning: 'whoami: the admin API sees the address of a balancer the gateway\'s listeners trust for PROXY headers, so the gateway judges the address such a header carries.', warning: true },
   ERR_NOT_FOUND: { subject: 'admin', meaning: 'No such endpoint.', http: 404, exit: 2 },
   ERR_METHOD: { subject: 'admin', meaning: 'The HTTP method is not supported on the endpoint; the message lists the ones that are.', http: 405, exit: 2 },
   ERR_QUERY: { subject: 'admin', meaning: 'A query parameter is given twice, or its value is not one it takes (a boolean neither true nor false, a limit that is not a whole number in range).', http: 400, exit: 2 },
@@ -217,6 +222,10 @@ const TABLE = {
   ERR_SERVER_URL: { subject: 'cli', meaning: '--server is not an http:// or https:// URL.', exit: 2 },
   ERR_SERVER_UNREACHABLE: { subject: 'cli', meaning: 'The gateway\'s admin API cannot be reached.', exit: 2 },
   ERR_SERVER_TIMEOUT: { subject: 'cli', meaning: 'The gateway did not answer within --timeout.', exit: 2 },
+  ERR_SERVER_TLS: { subject: 'cli', meaning: 'The TLS connection to the admin API failed: its certificate is not trusted (--cacert), does not name the host, or it requires a client certificate (--cert, --key).', exit: 2 },
+  ERR_CONTEXT: { subject: 'cli', meaning: 'The context chosen (--context, IPGATE_CONTEXT or the current context) is not in the contexts file.', exit: 2 },
+  ERR_CONTEXT_FILE: { subject: 'cli', meaning: 'The contexts file (~/.config/ipgate/config.yaml) cannot be read or written, or is not valid.', exit: 2 },
+  ERR_MINE_ADDRESS: { subject: 'cli', meaning: 'ranges add --mine: the address the admin API sees is not the one the gateway would judge (loopback or private while listeners face the internet, or a balancer), so it is not added.', exit: 2 },
   ERR_SERVER_ANSWER: { subject: 'cli', meaning: 'The gateway sent an answer the CLI cannot read (not JSON of the expected shape, or an error without a code; the HTTP status is in the message).', exit: 2 },
 
   // Anywhere.

@@ -12,8 +12,9 @@ import type { AuditLog } from '../runtime/audit-log.js';
 import type { ConnectionTracker, TrackedConnection } from './connection-tracker.js';
 import { countReason, type ListenerCounters } from './counters.js';
 import type { ProfileState } from '../runtime/profile-state.js';
+import type { RefusalRing } from '../runtime/refusal-ring.js';
 import { installEarlyRefusal } from './early-refusal.js';
-import { parseProxyHeader } from './proxy-protocol.js';
+import { parseProxyHeader } from '../net/proxy-protocol.js';
 
 export interface ListenerDeps {
   readonly config: ListenerConfig;
@@ -23,6 +24,8 @@ export interface ListenerDeps {
   readonly counters: ListenerCounters;
   readonly audit: AuditLog;
   readonly tracker: ConnectionTracker;
+  /** The most recent refused sources of this listener. */
+  readonly refusals: RefusalRing;
 }
 
 /** Header bytes a trusted peer may send before it is judged malformed (v2 maximum we accept + v2 fixed part). */
@@ -93,6 +96,7 @@ export class GatewayListener {
     const verdict = this.decide(source);
     if (verdict.allowed) return false;
     countReason(this.deps.counters.refused, verdict.reason);
+    this.deps.refusals.record(source, verdict.reason, Date.now());
     this.deps.audit.record(this.name, source, 'refused', verdict.reason);
     return true;
   }
@@ -111,6 +115,7 @@ export class GatewayListener {
     if (!verdict.allowed) {
       countReason(this.deps.counters.refused, verdict.reason);
       socket.resetAndDestroy();
+      this.deps.refusals.record(source, verdict.reason, Date.now());
       this.deps.audit.record(this.name, source, 'refused', verdict.reason);
       return;
     }
@@ -128,6 +133,7 @@ export class GatewayListener {
       countReason(counters.refused, reason);
       socket.off('data', onData);
       socket.destroy();
+      this.deps.refusals.record(peer, reason, Date.now());
       this.deps.audit.record(this.name, peer, 'refused', reason);
     };
     const timer = setTimeout(() => fail('timeout', 'proxy-header-timeout'), this.deps.config.proxyProtocol?.timeoutMs ?? 3000);

@@ -11,6 +11,7 @@ import { IpgateError } from '../errors.js';
 import type { BoundListener, DataPlane } from '../runtime/dataplane.js';
 import type { Logger } from '../runtime/log.js';
 import type { ProfileState } from '../runtime/profile-state.js';
+import { RefusalRing, type RefusalRecord } from '../runtime/refusal-ring.js';
 import { openAuditLog, type AuditLog } from '../runtime/audit-log.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { newListenerCounters, type ListenerCounters } from './counters.js';
@@ -22,6 +23,7 @@ export class NodeDataPlane implements DataPlane {
   /** Counters of each listener, by name. */
   readonly counters = new Map<string, ListenerCounters>();
   private readonly tracker = new ConnectionTracker();
+  private readonly refusals: RefusalRing[] = [];
   private readonly servers: GatewayListener[] = [];
   private readonly audit: AuditLog;
   private stopping = false;
@@ -47,6 +49,8 @@ export class NodeDataPlane implements DataPlane {
       for (const listenerConfig of config.listeners) {
         const counters = newListenerCounters();
         plane.counters.set(listenerConfig.name, counters);
+        const refusals = new RefusalRing(listenerConfig.name);
+        plane.refusals.push(refusals);
         const listener = new GatewayListener({
           config: listenerConfig,
           upstream: requireUpstream(config),
@@ -55,6 +59,7 @@ export class NodeDataPlane implements DataPlane {
           counters,
           audit: plane.audit,
           tracker: plane.tracker,
+          refusals,
         });
         const bound = await listener.listen();
         plane.servers.push(listener);
@@ -90,6 +95,10 @@ export class NodeDataPlane implements DataPlane {
       const e = error instanceof IpgateError ? error : new IpgateError('ERR_AUDIT_LOG', String(error));
       this.log('error', 'audit-log-error', { code: e.code, file: target, problem: `${e.message}; still writing to the file opened before` });
     }
+  }
+
+  recentRefusals(): RefusalRecord[] {
+    return this.refusals.flatMap((ring) => ring.list()).sort((a, b) => b.lastSeen - a.lastSeen);
   }
 
   registerMetrics(registry: Registry): void {

@@ -6,6 +6,7 @@
  * whether it is healthy, waits for it to settle after a write, forwards SIGHUP and stops it.
  */
 import type { Registry } from 'prom-client';
+import type { RefusalRecord } from './refusal-ring.js';
 
 /** A listener as bound (the real port when 0 was configured), for the start-up lines and tests. */
 export interface BoundListener {
@@ -29,6 +30,11 @@ export interface DataPlane {
   reload(): void;
   /** Its metrics, read at scrape time. */
   registerMetrics(registry: Registry): void;
+  /**
+   * The most recent refused sources of every listener, most recent first (`GET /v1/refusals`); absent on a
+   * data plane that does not report its refusals one by one (HAProxy, nftables).
+   */
+  recentRefusals?(): RefusalRecord[];
   /** Stops accepting, lets open connections finish for up to `drainTimeoutMs`, then closes the rest. */
   stop(drainTimeoutMs: number): Promise<{ drained: boolean; closed: number }>;
 }

@@ -1,6 +1,7 @@
 /**
  * `ipgate serve --check` (as `nginx -t`): everything `ipgate serve --config FILE` would refuse at start,
- * found without starting: the config (every problem at once), the admin token file and the etcd TLS files
+ * found without starting: the config (every problem at once), the admin token file (or tokens file), the admin
+ * API's TLS files and the etcd TLS files
  * (read even when the rest of the config is invalid), the store (reachable, holding a valid profile or
  * seeded by the config) and, in HAProxy managed mode, the rendered HAProxy config through `haproxy -c` (with
  * nftables, that nft runs). It never dials the upstream and never binds a port.
@@ -9,6 +10,8 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { access, constants, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { readTlsMaterial } from '../admin/tls-material.js';
+import { readTokensFile } from '../admin/tokens-file.js';
 import { parseConfigYaml } from '../config/load.js';
 import { ConfigError } from '../config/problems.js';
 import type { GatewayConfig } from '../config/types.js';
@@ -57,7 +60,7 @@ function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-/** The admin token file and the etcd TLS files named in a document, checked whether or not the rest is valid. */
+/** The admin token (or tokens) file, the admin and etcd TLS files named in a document, checked whether or not the rest is valid. */
 async function fileProblems(document: unknown, baseDir: string, warnings: string[]): Promise<CheckProblem[]> {
   const problems: CheckProblem[] = [];
   const path = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? (isAbsolute(value) ? value : resolve(baseDir, value)) : undefined);
@@ -68,6 +71,26 @@ async function fileProblems(document: unknown, baseDir: string, warnings: string
       if (token.readableByOthers) warnings.push(`admin.tokenFile: ${tokenFile} may be read by other users; chmod 600 it`);
     } catch (error) {
       problems.push(problemOf('admin.tokenFile', error));
+    }
+  }
+  const admin = record(record(document)?.['admin']);
+  const tokensFile = path(admin?.['tokensFile']);
+  if (tokensFile !== undefined) {
+    try {
+      for (const open of readTokensFile(tokensFile).readableByOthers) warnings.push(`admin.tokensFile: the token file of "${open.name}" (${open.file}) may be read by other users; chmod 600 it`);
+    } catch (error) {
+      problems.push(problemOf('admin.tokensFile', error));
+    }
+  }
+  const adminTls = record(admin?.['tls']);
+  const certFile = path(adminTls?.['certFile']);
+  const keyFile = path(adminTls?.['keyFile']);
+  const clientCaFile = path(adminTls?.['clientCaFile']);
+  if (certFile !== undefined && keyFile !== undefined) {
+    try {
+      readTlsMaterial({ certFile, keyFile, ...(clientCaFile === undefined ? {} : { clientCaFile }) });
+    } catch (error) {
+      problems.push(problemOf('admin.tls', error));
     }
   }
   const etcd = record(record(record(document)?.['store'])?.['etcd']);

@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdminApi } from '../admin/handler.js';
+import { MetricsServer } from '../admin/metrics-server.js';
 import { AdminServer } from '../admin/server.js';
+import { readTlsMaterial, type TlsMaterial } from '../admin/tls-material.js';
 import { WriteQueue } from '../admin/write-queue.js';
 import { loadUiAssets } from '../admin/ui-assets.js';
 import { formatEndpoint } from '../config/address.js';
@@ -16,6 +18,7 @@ import { loadConfigFile } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
 import { HaproxyDataPlane } from '../dataplane/haproxy-dataplane.js';
 import { IpgateError } from '../errors.js';
+import { AddressClassifier } from '../net/address-class.js';
 import { ProfileCache } from '../policy/profile-cache.js';
 import { NodeDataPlane } from '../gateway/node-dataplane.js';
 import { NftDataPlane } from '../nftables/nft-dataplane.js';
@@ -29,7 +32,7 @@ import { newReloadCounters, type ReloadCounters } from '../runtime/reload-counte
 import { registerStoreMetrics } from '../store/store-metrics.js';
 import type { InstanceRecord } from '../store/instances.js';
 import type { ChangeRecord, ProfileStore, StoreEvent } from '../store/types.js';
-import { AdminToken } from './admin-token.js';
+import { AdminCredentials } from './admin-credentials.js';
 import { ExpirySweeper } from './expiry-sweeper.js';
 import { openStore } from './open-store.js';
 import { startSources, type SourcesBinding } from './sources-binding.js';
@@ -76,10 +79,15 @@ function startDataPlane(config: GatewayConfig, state: ProfileState, log: Logger)
 
 export class IpgateServer {
   adminAddress: string | undefined;
+  /** `https` when the admin API has `admin.tls`. */
+  adminScheme: 'http' | 'https' = 'http';
+  metricsAddress: string | undefined;
   readonly counters: ReloadCounters = newReloadCounters();
   private dataplane: DataPlane | undefined;
   private admin: AdminServer | undefined;
-  private token: AdminToken | undefined;
+  private metricsServer: MetricsServer | undefined;
+  private credentials: AdminCredentials | undefined;
+  private tls: TlsMaterial | undefined;
   private sweeper: ExpirySweeper | undefined;
   /** Writes to the enforced profile of this process, one at a time (admin API and expiry). */
   private readonly writes = new WriteQueue();
@@ -100,7 +108,8 @@ export class IpgateServer {
 
   static async start(options: ServerOptions): Promise<IpgateServer> {
     const { config, log } = options;
-    const token = config.admin === undefined ? undefined : AdminToken.read(config.admin.tokenFile, log);
+    const credentials = config.admin === undefined ? undefined : AdminCredentials.read(config.admin, log);
+    const tls = config.admin?.tls === undefined ? undefined : readTlsMaterial(config.admin.tls);
     // One change is validated and compiled by the admin API, the store and the state in turn: shared memory.
     const profiles = new ProfileCache();
     const sources = await startSources(config, log, profiles);
@@ -120,7 +129,8 @@ export class IpgateServer {
       await store.close();
       throw error;
     }
-    server.token = token;
+    server.credentials = credentials;
+    server.tls = tls;
     sources?.attach(server.state, server.counters);
     store.watch((event) => server.onStoreEvent(event));
     if (sources?.refusingAll !== true) store.enforced?.(server.state.stored);
@@ -144,7 +154,7 @@ export class IpgateServer {
     if (server.state.current.expired.length > 0) logExpiry(log, server.state.current);
     try {
       server.dataplane = await startDataPlane(config, server.state, log);
-      if (config.admin !== undefined && token !== undefined) await server.startAdmin(config.admin, token);
+      if (config.admin !== undefined && credentials !== undefined) await server.startAdmin(config.admin, credentials);
     } catch (error) {
       await server.stop(0);
       const code = (error as NodeJS.ErrnoException).code;
@@ -190,7 +200,8 @@ export class IpgateServer {
     }
   }
 
-  private async startAdmin(admin: NonNullable<GatewayConfig['admin']>, token: AdminToken): Promise<void> {
+  private async startAdmin(admin: NonNullable<GatewayConfig['admin']>, credentials: AdminCredentials): Promise<void> {
+    const { config, log } = this.options;
     const dataplane = this.dataplane;
     const registry = new Registry();
     // The runtime metrics under their standard names (process_*, nodejs_*), as Prometheus users query them.
@@ -200,15 +211,21 @@ export class IpgateServer {
     registerStoreMetrics(registry, this.store);
     dataplane?.registerMetrics(registry);
     if (this.sources !== undefined) registerSourceMetrics(registry, this.sources);
+    const metrics = async (): Promise<{ contentType: string; text: string }> => ({ contentType: registry.contentType, text: await registry.metrics() });
+    const ready = (): boolean => this.ready && (this.dataplane?.healthy ?? false);
+    const listeners = config.listeners.map((l) => ({ name: l.name, host: l.address.host, enforce: l.enforce, trustedFrom: l.proxyProtocol?.trustedFrom }));
+    const recentRefusals = dataplane?.recentRefusals?.bind(dataplane);
     const api = new AdminApi({
       store: this.store,
       state: this.state,
-      // Read at each request, so a token put in force by SIGHUP applies at once.
-      get token() {
-        return token.current;
-      },
-      metrics: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
-      ready: () => this.ready && (this.dataplane?.healthy ?? false),
+      // Read at each request, so tokens put in force by SIGHUP apply at once.
+      tokens: () => credentials.current,
+      metricsNeedToken: config.metrics !== undefined,
+      listeners: () => listeners,
+      ...(recentRefusals === undefined ? {} : { refusals: recentRefusals }),
+      log,
+      metrics,
+      ready,
       ...(dataplane === undefined ? {} : { settled: () => dataplane.settled() }),
       ...(this.sources === undefined ? {} : { sources: this.sources.admin() }),
       profiles: this.profiles,
@@ -216,9 +233,39 @@ export class IpgateServer {
       status: () => this.fleet(),
       ui: loadUiAssets(),
     });
-    this.admin = new AdminServer(api, admin);
+    this.admin = new AdminServer(api, { ...admin, tls: this.tls, log });
     const bound = await this.admin.listen(admin.address);
     this.adminAddress = formatEndpoint(bound.address, bound.port);
+    this.adminScheme = this.tls === undefined ? 'http' : 'https';
+    if (this.tls === undefined && new AddressClassifier().classify(bound.address) !== 'loopback') {
+      log('warn', 'admin-plain-http', {
+        address: this.adminAddress,
+        problem: 'the admin API listens on a non-loopback address over plain HTTP: bearer tokens and profiles cross the network unencrypted; give admin.tls (certFile, keyFile), or listen on 127.0.0.1',
+      });
+    }
+    if (config.metrics !== undefined) {
+      this.metricsServer = new MetricsServer({ store: this.store, metrics, ready });
+      const m = await this.metricsServer.listen(config.metrics.address);
+      this.metricsAddress = formatEndpoint(m.address, m.port);
+    }
+  }
+
+  /** SIGHUP: the admin API's certificate and key (and client CA) read again; unusable files keep the ones in force. */
+  private reloadTls(): void {
+    const tlsConfig = this.options.config.admin?.tls;
+    if (tlsConfig === undefined || this.admin === undefined) return;
+    const { log } = this.options;
+    try {
+      const material = readTlsMaterial(tlsConfig);
+      const old = this.tls;
+      if (old !== undefined && old.cert.equals(material.cert) && old.key.equals(material.key) && (old.ca ?? Buffer.alloc(0)).equals(material.ca ?? Buffer.alloc(0))) return;
+      this.admin.replaceTls(material);
+      this.tls = material;
+      log('info', 'admin-tls-reloaded', { certFile: tlsConfig.certFile, ...(tlsConfig.clientCaFile === undefined ? {} : { clientCaFile: tlsConfig.clientCaFile }) });
+    } catch (error) {
+      const e = error instanceof IpgateError ? error : new IpgateError('ERR_ADMIN_TLS', String(error));
+      log('error', 'admin-tls-rejected', { code: e.code, file: e.input ?? tlsConfig.certFile, problem: e.message, kept: 'the certificate and key in force stay' });
+    }
   }
 
   /** The listeners as bound (the real port when 0 was configured). */
@@ -262,14 +309,15 @@ export class IpgateServer {
   }
 
   /**
-   * SIGHUP: re-read the admin token, reopen the data plane's files, and re-read the store; without a store,
+   * SIGHUP: re-read the admin tokens and TLS files, reopen the data plane's files, and re-read the store; without a store,
    * re-read the config file's profile. A file that does not parse or validate is refused and the last good
    * profile stays.
    */
   async reload(): Promise<void> {
     const { log, configFile } = this.options;
     log('info', 'reload', { store: this.store.description });
-    this.token?.reload();
+    this.credentials?.reload();
+    this.reloadTls();
     this.dataplane?.reload();
     if (this.options.config.store === undefined && this.options.config.etcd === undefined && configFile !== undefined) {
       try {
@@ -294,6 +342,7 @@ export class IpgateServer {
     this.state.close();
     const result = (await this.dataplane?.stop(drainTimeoutMs)) ?? { drained: true, closed: 0 };
     await this.admin?.close();
+    await this.metricsServer?.close();
     this.sources?.stop();
     await this.store.close();
     return result;

@@ -10,6 +10,7 @@ import type { GroupDef } from '../../src/cli/help.js';
 import { usage } from '../../src/cli/main.js';
 import * as check from '../../src/cli/commands/check.js';
 import * as condense from '../../src/cli/commands/condense.js';
+import * as context from '../../src/cli/commands/context.js';
 import * as explain from '../../src/cli/commands/explain.js';
 import * as exportCommand from '../../src/cli/commands/export.js';
 import * as history from '../../src/cli/commands/history.js';
@@ -20,6 +21,7 @@ import * as plan from '../../src/cli/commands/plan.js';
 import * as ranges from '../../src/cli/commands/ranges.js';
 import * as rangesServer from '../../src/cli/commands/ranges-server.js';
 import * as rangesValidate from '../../src/cli/commands/ranges-validate.js';
+import * as refusals from '../../src/cli/commands/refusals.js';
 import * as serve from '../../src/cli/commands/serve.js';
 import * as sources from '../../src/cli/commands/sources.js';
 import * as status from '../../src/cli/commands/status.js';
@@ -30,6 +32,9 @@ import * as whoami from '../../src/cli/commands/whoami.js';
 export const TABLES: ReadonlyMap<string, CommandDef> = new Map<string, CommandDef>([
   ['check', check.COMMAND],
   ['condense', condense.COMMAND],
+  ['context list', context.LIST],
+  ['context set', context.SET],
+  ['context use', context.USE],
   ['explain', explain.COMMAND],
   ['export', exportCommand.COMMAND],
   ['history', history.COMMAND],
@@ -39,6 +44,7 @@ export const TABLES: ReadonlyMap<string, CommandDef> = new Map<string, CommandDe
   ['plan', plan.COMMAND],
   ['ranges validate', rangesValidate.COMMAND],
   ...Object.values(rangesServer.COMMANDS).map((c): [string, CommandDef] => [c.name, c]),
+  ['refusals', refusals.COMMAND],
   ['serve', serve.COMMAND],
   ['sources show', sources.SHOW],
   ['sources sync', sources.SYNC],
@@ -48,6 +54,7 @@ export const TABLES: ReadonlyMap<string, CommandDef> = new Map<string, CommandDe
 ]);
 
 export const GROUPS: ReadonlyMap<string, GroupDef> = new Map([
+  ['context', context.GROUP],
   ['nft', nft.GROUP],
   ['ranges', ranges.GROUP],
   ['sources', sources.GROUP],

@@ -35,12 +35,17 @@ export async function makeCa(dir: string, name: string): Promise<CertAndKey> {
 }
 
 /** `NAME.crt`/`NAME.key` in `dir` with subject CN and the extensions `ext` (openssl x509v3 config lines), signed by `ca`. */
-async function makeSigned(dir: string, name: string, cn: string, ext: readonly string[], ca: CertAndKey): Promise<CertAndKey> {
+function makeSigned(dir: string, name: string, cn: string, ext: readonly string[], ca: CertAndKey): Promise<CertAndKey> {
+  return signCert(dir, name, `/CN=${cn}`, ext, ca);
+}
+
+/** `NAME.crt`/`NAME.key` in `dir` with an openssl subject (`/O=ops/CN=alice`) and the extensions `ext`, signed by `ca`. */
+export async function signCert(dir: string, name: string, subject: string, ext: readonly string[], ca: CertAndKey): Promise<CertAndKey> {
   const files = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   const csr = join(dir, `${name}.csr`);
   const extFile = join(dir, `${name}.ext`);
   await writeFile(extFile, `${ext.join('\n')}\n`);
-  await run('openssl', ['req', '-new', ...EC_KEY, '-subj', `/CN=${cn}`, '-keyout', files.key, '-out', csr]);
+  await run('openssl', ['req', '-new', ...EC_KEY, '-subj', subject, '-keyout', files.key, '-out', csr]);
   await run('openssl', [
     'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', `0x${randomBytes(8).toString('hex')}`,
     '-days', '2', '-extfile', extFile, '-out', files.cert,

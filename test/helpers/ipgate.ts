@@ -51,8 +51,10 @@ export function spawnTracked(command: string, args: readonly string[], options: 
 export interface RunningIpgate extends Spawned {
   /** Port of each listener by name. */
   readonly ports: ReadonlyMap<string, number>;
-  /** `http://127.0.0.1:PORT`, when the config has an admin section. */
+  /** `http://127.0.0.1:PORT` (`https://` with admin.tls), when the config has an admin section. */
   readonly adminUrl: string | undefined;
+  /** `http://127.0.0.1:PORT`, when the config has a metrics listener. */
+  readonly metricsUrl: string | undefined;
   /** Parsed JSON log lines so far. */
   logs(): Record<string, unknown>[];
   /** Sends a signal and waits for the exit code. */
@@ -93,11 +95,13 @@ export async function startIpgateArgs(args: readonly string[], options: StartOpt
   for (const match of spawned.stdout().matchAll(/^ipgate: listener (\S+) on (?:\[[^\]]+\]|[^\s:]+):(\d+) /gm)) {
     ports.set(match[1] ?? '', Number(match[2]));
   }
-  const admin = /^ipgate: admin API on (http:\/\/\S+)$/m.exec(spawned.stdout());
+  const admin = /^ipgate: admin API on (https?:\/\/\S+)$/m.exec(spawned.stdout());
+  const metrics = /^ipgate: metrics on (http:\/\/\S+)$/m.exec(spawned.stdout());
   return {
     ...spawned,
     ports,
     adminUrl: admin?.[1],
+    metricsUrl: metrics?.[1],
     logs: () =>
       spawned
         .stderr()

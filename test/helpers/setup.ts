@@ -24,7 +24,8 @@ export interface GatewayFixture {
 
 /**
  * `config(dir, upstreamPort)` returns the config object; `admin` and `upstream` are filled in unless given.
- * `prepare(dir)`, when given, writes files the gateway needs before it starts (a store file).
+ * `prepare(dir)`, when given, writes what the config names (a store file, certificates, token files) before
+ * ipgate starts.
  */
 export async function gatewayFixture(config: (dir: string, upstreamPort: number) => Record<string, unknown>, prepare?: (dir: string) => Promise<void>): Promise<GatewayFixture> {
   const { dir, remove } = await tempDir();

@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     throw usageError('history', `--limit "${limit}" must be a whole number from 1 to 1000`, limit);
   }
   const profile = values.profile === undefined ? undefined : checkProfileName(values.profile, '--profile');
-  const target = resolveTarget(values.server, values['token-file'], values.timeout);
+  const target = resolveTarget(values);
   const res = await adminRequest(target, 'GET', '/v1/history', { query: { limit, profile } });
   const body = res.body;
   if (!isRecordList(body)) throw unexpectedAnswer('GET /v1/history', target.baseUrl);

@@ -41,8 +41,7 @@ cluster without a public endpoint has no list to import (ERR_IMPORT_NO_PUBLIC_EN
 carry over (the outbound IPs AKS admits by itself, private endpoints) is said in warnings.`,
   options: [
     SERVER_ROW,
-    SERVER_OPTIONS[1],
-    SERVER_OPTIONS[2],
+    ...SERVER_OPTIONS.filter((o) => o.name !== 'server'),
     { name: 'yes', type: 'boolean', help: 'with --server: apply after the dry run' },
     { name: 'force', type: 'boolean', help: 'with --server: apply even if it would refuse your own address' },
     { name: 'profile', type: 'string', value: 'NAME', help: 'with --server: a named profile of a gateway with an etcd store' },
@@ -126,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
   // -o given (the default form differs by mode: json offline, text with --server).
   const explicit = (values as Readonly<Record<string, unknown>>)['output'] !== undefined;
   if (!serverMode) {
-    const used = (['yes', 'force', 'profile', 'token-file', 'timeout'] as const).find((f) => values[f] !== undefined && !args.fromEnv.has(f));
+    const used = (['yes', 'force', 'profile', 'token-file', 'context', 'cacert', 'cert', 'key', 'timeout'] as const).find((f) => values[f] !== undefined && !args.fromEnv.has(f));
     if (used !== undefined) throw usageError('import', `--${used} applies with --server only`, `--${used}`);
     if (args.output === 'text') throw usageError('import', '-o text is the difference to a gateway: give --server (offline: json or yaml)', 'text');
   } else if (args.output === 'yaml') {
@@ -136,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
   const { source, text } = await readTextInput(file, 'the cluster description');
   const imported = READERS[cloud](parseJson(text, source, cloud), source);
   if (serverMode) {
-    const resolved = resolveTarget(values.server, values['token-file'], values.timeout);
+    const resolved = resolveTarget(values);
     const target = values.profile === undefined ? resolved : { ...resolved, profile: checkProfileName(values.profile, '--profile') };
     return apply(imported, target, { yes: values.yes === true, force: values.force === true, json: explicit && args.output === 'json' });
   }

@@ -11,11 +11,12 @@ import { checkProfileName } from '../../policy/profile-name.js';
 import type { EntryInfo, Profile } from '../../policy/profile.js';
 import { DURATION, parseDuration } from '../../sources/duration.js';
 import { parseCommand, usageError, type CommandDef, type Values } from '../args.js';
-import { adminRequest, profileOf, profilePath, resolveTarget, unexpectedAnswer, type ServerTarget } from '../client.js';
+import { adminRequest, profileOf, profilePath, resolveTarget, ServerError, unexpectedAnswer, type ServerTarget } from '../client.js';
 import { ERROR_EXITS, SERVER_OPTIONS, TABLE_OUTPUT } from '../common-options.js';
 import { printResult } from '../output.js';
 import { describeInfo, formatProfile, summaryLine, type ProfileView } from '../profile-view.js';
 import { describeFileError } from '../../fs/file-error.js';
+import { MINE_DEFAULT_EXPIRES, mineEntry } from '../mine.js';
 import { isJsonList, jsonListEntries } from '../list-text.js';
 import { disableWarning } from '../disable-warning.js';
 
@@ -50,6 +51,11 @@ const ADD_OPTIONS = [
     help: `remove the entries at that time: a duration from now (8h, 30m, 1d12h) or an RFC 3339
 time (2026-12-02T18:00:00Z); adding a present entry with --note or --expires replaces
 its note and expiry time`,
+  },
+  {
+    name: 'mine', type: 'boolean',
+    help: `add your own address as the admin API sees it (/32 or /128, see 'ipgate whoami'), expiring after
+--expires (default 8h), with a note naming you; refused when that is not the address the gateway judges`,
   },
 ] as const;
 
@@ -103,12 +109,16 @@ JSON and YAML hold {dryRun, etag, added, removed, updated, authorizedIpRanges, e
   add: {
     name: 'ranges add',
     summary: 'add entries (one atomic PATCH)',
-    usage: ['ENTRY... [--file FILE] [--note TEXT] [--expires WHEN] --server URL --token-file FILE [options]'],
+    usage: ['ENTRY... [--file FILE] [--note TEXT] [--expires WHEN] --server URL --token-file FILE [options]', '--mine [--expires WHEN] [--note TEXT] [options]'],
     description: `Adds entries (CIDRs, addresses or range source references; also comma-separated: A,B) to the authorized
 ranges (or, with --egress, the egress ranges), in one atomic PATCH: parallel adds through one gateway are all kept.
 --note and --expires apply to every entry given; an entry that expires is enforced until then, and
 removed at that moment (recorded in the history with actor "expiry"). An expiry time in the past is
 ERR_ENTRY_EXPIRED, an unreadable one ERR_ENTRY_EXPIRES.
+--mine adds your own address as the admin API sees it (directly, or carried by a trusted balancer's
+PROXY header), for 8h unless --expires says otherwise, with a note naming you (token name or client
+certificate subject); it is refused (ERR_MINE_ADDRESS) when that address is not the one the gateway
+judges, e.g. 127.0.0.1 while the listeners face the internet.
 JSON and YAML hold {dryRun, etag, added, removed, updated, authorizedIpRanges, egressIpRanges}
 (updated: present entries whose note or expiry time was replaced).`,
     options: ADD_OPTIONS,
@@ -119,6 +129,7 @@ JSON and YAML hold {dryRun, etag, added, removed, updated, authorizedIpRanges, e
       'ipgate ranges add 198.51.100.7 --expires 2026-12-02T18:00:00Z -o json',
       'ipgate ranges add --egress 20.50.1.7 -o json',
       `ipgate ranges add 198.51.100.7 --profile cluster-b ${AUTH}`,
+      'ipgate ranges add --mine --context prod',
     ],
     exitCodes: CHANGE_EXITS,
     maxPositionals: Number.MAX_SAFE_INTEGER,
@@ -285,6 +296,16 @@ async function change(
       body: { [key]: sent },
       headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
       query: changeQuery(dryRun, force),
+    }).catch((error: unknown) => {
+      // A gateway that reads entries as plain strings only refuses the object form: say so, never retry without it
+      // (an entry meant to expire must not be added for good).
+      if (info !== undefined && error instanceof ServerError && error.code === 'ERR_BODY_SHAPE') {
+        throw new ServerError(error.code, error.status, `this gateway takes no entries with a note or an expiry time (an older version), which --note, --expires and --mine send; nothing was changed [${error.status} from ${target.baseUrl}]`, {
+          input: target.baseUrl,
+          suggestion: 'upgrade the gateway, or add the address without --note and --expires',
+        });
+      }
+      throw error;
     });
     const parsed = profileOf(res.body);
     let after: ProfileView | undefined = parsed === undefined ? undefined : { ...parsed, etag: res.etag };
@@ -340,7 +361,7 @@ export async function run(given: Sub, argv: string[]): Promise<number> {
   const { positionals, output } = parsed;
   // One table per subcommand: the change flags exist only where they are in the table.
   const values = parsed.values as Values<typeof ADD_OPTIONS>;
-  const info = sub === 'add' ? flagInfo(values.note, values.expires, Date.now()) : undefined;
+  let info = sub === 'add' && values.mine !== true ? flagInfo(values.note, values.expires, Date.now()) : undefined;
 
   // `ranges set ""` is AKS's way to disable (az aks update --api-server-authorized-ip-ranges "").
   if (sub === 'set' && isEmptyListArgument(positionals) && values.file === undefined && values.egress !== true) {
@@ -348,7 +369,7 @@ export async function run(given: Sub, argv: string[]): Promise<number> {
     sub = 'disable';
   }
 
-  const resolved = resolveTarget(values.server, values['token-file'], values.timeout);
+  const resolved = resolveTarget(values);
   const target = values.profile === undefined ? resolved : { ...resolved, profile: checkProfileName(values.profile, '--profile') };
 
   if (sub === 'show') {
@@ -362,6 +383,14 @@ export async function run(given: Sub, argv: string[]): Promise<number> {
   const take = (list: readonly string[]): void => {
     for (const entry of list) entries.push(entry);
   };
+  if (values.mine === true) {
+    if (positionals.length > 0 || values.file !== undefined) throw usageError('ranges add', '--mine adds your own address; give no other entries with it');
+    if (values.egress === true) throw usageError('ranges add', '--mine adds your address to the authorized ranges; it takes no --egress');
+    const expires = expiryFromFlag(values.expires ?? MINE_DEFAULT_EXPIRES, Date.now());
+    const mine = await mineEntry(target, { expires, note: values.note === undefined ? undefined : checkNote(values.note, '--note') });
+    entries.push(mine.range);
+    info = { note: mine.note, expires: mine.expires };
+  }
   for (const file of values.file ?? []) take(readEntriesFile(file));
   if (sub === 'set' && positionals.length === 1 && values.file === undefined && isReadableFile(positionals[0] ?? '')) {
     take(readEntriesFile(positionals[0] ?? ''));

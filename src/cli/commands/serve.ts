@@ -22,7 +22,8 @@ export const COMMAND: CommandDef<typeof OPTIONS> = {
   usage: ['--config FILE [--log-level LEVEL]', '--listen ADDR --upstream ADDR --ranges FILE [--admin ADDR --token-file FILE] [--audit-log DEST]', '--check --config FILE'],
   description: `Run the gateway: accept connections where clients expect the API server, refuse every source the profile
 does not authorize before dialing the upstream, and pass authorized connections through untouched.
-Signals: SIGHUP re-reads the profile and the admin token file and reopens the audit log file;
+Signals: SIGHUP re-reads the profile, the admin token (or tokens) file and TLS files, and reopens the
+audit log file;
 SIGTERM/SIGINT stop accepting, drain open connections, exit.
 Operational logs are JSON lines on standard error ({"time","level","event",...}); one line per listener,
 the admin API and "ipgate: ready" are printed on standard output.`,
@@ -130,8 +131,12 @@ export async function run(argv: string[]): Promise<number> {
     log('info', 'listening', { listener: l.name, address: l.address, enforce: l.enforce, restricted: l.enforce && !disabled, ...(kernel ? { dataplane: 'nftables' } : { upstream: config.upstream?.text }) });
   }
   if (gateway.adminAddress !== undefined) {
-    process.stdout.write(`ipgate: admin API on http://${gateway.adminAddress}\n`);
-    log('info', 'admin-listening', { address: gateway.adminAddress });
+    process.stdout.write(`ipgate: admin API on ${gateway.adminScheme}://${gateway.adminAddress}\n`);
+    log('info', 'admin-listening', { address: gateway.adminAddress, tls: gateway.adminScheme === 'https' });
+  }
+  if (gateway.metricsAddress !== undefined) {
+    process.stdout.write(`ipgate: metrics on http://${gateway.metricsAddress}\n`);
+    log('info', 'metrics-listening', { address: gateway.metricsAddress });
   }
   const summary = disabled
     ? `profile generation ${current.generation}: DISABLED, every source is allowed (authorizedIpRanges is empty); ${profile.egressIpRanges.length} egress`

@@ -5,7 +5,7 @@
  * changed.
  */
 import { parseCommand, usageError, wantsHelp, type CommandDef } from '../args.js';
-import { ERROR_EXITS, SERVER_OPTIONS } from '../common-options.js';
+import { CONNECTION_OPTIONS, ERROR_EXITS, SERVER_OPTIONS } from '../common-options.js';
 import { renderGroupHelp, type GroupDef } from '../help.js';
 import { printResult } from '../output.js';
 import { resolveTarget } from '../client.js';
@@ -31,7 +31,7 @@ const SHOW_OPTIONS = [
 ] as const;
 
 const SYNC_OPTIONS = [
-  ...SERVER_OPTIONS.filter((o) => o.name !== 'timeout'),
+  ...CONNECTION_OPTIONS,
   { name: 'timeout', type: 'string', value: 'SECONDS', default: '300', help: 'give up after this long' },
   CONFIG_OPTION,
 ] as const;
@@ -164,9 +164,9 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** --config (offline) or --server (a gateway): flags given together are a usage error; the environment only fills in. */
-function offlineConflict(name: string, parsed: { values: { server?: string; 'token-file'?: string }; fromEnv: ReadonlySet<string> }): void {
-  const given = (['server', 'token-file'] as const).filter((o) => parsed.values[o] !== undefined && !parsed.fromEnv.has(o));
-  if (given.length > 0) throw usageError(name, 'give either --config FILE (offline) or --server URL --token-file F, not both');
+function offlineConflict(name: string, parsed: { values: Partial<Record<'server' | 'token-file' | 'context' | 'cacert' | 'cert' | 'key', string>>; fromEnv: ReadonlySet<string> }): void {
+  const given = (['server', 'token-file', 'context', 'cacert', 'cert', 'key'] as const).filter((o) => parsed.values[o] !== undefined && !parsed.fromEnv.has(o));
+  if (given.length > 0) throw usageError(name, `give either --config FILE (offline) or a gateway (--server, --token-file, --context, ...), not both (--${given[0] ?? ''} was given)`);
 }
 
 async function runShow(argv: string[]): Promise<number> {
@@ -175,7 +175,7 @@ async function runShow(argv: string[]): Promise<number> {
   const { values, output } = parsed;
   if (values.config === undefined) {
     if (values.all === true) throw usageError('sources show', '--all needs --config FILE (it lists the selectors of the cached data)');
-    return showServer(resolveTarget(values.server, values['token-file'], values.timeout), output);
+    return showServer(resolveTarget(values), output);
   }
   offlineConflict('sources show', parsed);
   return show(await loadSourcesConfig(values.config), values.all === true, output);
@@ -185,7 +185,7 @@ async function runSync(argv: string[]): Promise<number> {
   const parsed = parseCommand(SYNC, argv);
   if (parsed === undefined) return 0;
   const { values, output } = parsed;
-  if (values.config === undefined) return syncServer(resolveTarget(values.server, values['token-file'], values.timeout ?? '300'), output);
+  if (values.config === undefined) return syncServer(resolveTarget({ ...values, timeout: values.timeout ?? '300' }), output);
   offlineConflict('sources sync', parsed);
   return syncOnce(await loadSourcesConfig(values.config), output);
 }

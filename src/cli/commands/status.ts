@@ -83,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(COMMAND, argv);
   if (parsed === undefined) return 0;
   const { values } = parsed;
-  const target = resolveTarget(values.server, values['token-file'], values.timeout);
+  const target = resolveTarget(values);
   const res = await adminRequest(target, 'GET', '/v1/status');
   const body = res.body;
   if (!isStatusBody(body)) throw unexpectedAnswer('GET /v1/status', target.baseUrl);

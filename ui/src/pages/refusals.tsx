@@ -67,7 +67,7 @@ export function RefusalsPage(): ComponentChildren {
                     <td>{r.count}</td>
                     <td><span title={when(r.lastSeen)}>{relative(r.lastSeen)}</span></td>
                     <td>{r.reason ?? ''}</td>
-                    <td><button type="button" disabled={!canWrite} aria-label={`Allow ${r.address}`} data-testid="refusal-allow" onClick={() => void allow(r.address)}>Allow this address</button></td>
+                    <td><button type="button" disabled={!canWrite} aria-label={`Allow this address: ${r.address}`} data-testid="refusal-allow" onClick={() => void allow(r.address)}>Allow this address</button></td>
                   </tr>
                 ))}
               </tbody>
