@@ -182,7 +182,7 @@ test('an instance that cannot reach etcd shows itself alone, its store down, and
     assert.equal(s.instances[0]?.self, true);
     assert.match(s.problem ?? '', /cannot be read from the store/);
     const cli = await runIpgate(['status', ...flags()]);
-    assert.equal(cli.code, 0, cli.stderr);
+    assert.equal(cli.code, 1, `exit 1 when only part of the fleet can be seen: ${cli.stderr}`);
     assert.match(cli.stdout, / DOWN /);
     assert.match(cli.stdout, /^note: the instance records cannot be read/m);
   } finally {

@@ -1,7 +1,9 @@
 /**
  * `ipgate status --server URL --token-file F [-o table|json|yaml]`: the fleet through any one instance
  * (`GET /v1/status`): each instance's id, addresses, enforced revision, store health and last seen, with stale
- * instances flagged. Exit 0 when none is stale, 1 when one is, 2 on error.
+ * instances flagged. Exit 0 when the whole fleet is seen and healthy; 1 when an instance is stale, a store is
+ * unreachable, or the fleet cannot be seen whole (so a script or probe never reads "all good" from an instance
+ * that only sees itself); 2 on error.
  */
 import { parseCommand, type CommandDef } from '../args.js';
 import { adminRequest, resolveTarget, unexpectedAnswer } from '../client.js';
@@ -16,14 +18,15 @@ export const COMMAND: CommandDef<typeof SERVER_OPTIONS> = {
 a file store: the one instance), as the instance at --server sees them (GET /v1/status): id, listeners,
 admin address, the profile revision it enforces, whether its store is reachable, and when it last
 reported. An instance enforcing an older revision than the newest for more than 5 s, or not seen for 6 s,
-is flagged STALE.`,
+is flagged STALE. The exit code is 0 only when every instance is seen, none is stale and every store
+is reachable.`,
   options: SERVER_OPTIONS,
   output: TABLE_OUTPUT,
   examples: [
     'ipgate status --server http://127.0.0.1:9090 --token-file admin.token',
     'IPGATE_SERVER=http://127.0.0.1:9090 IPGATE_TOKEN_FILE=admin.token ipgate status -o json',
   ],
-  exitCodes: [[0, 'no instance is stale'], [1, 'an instance is stale'], ...ERROR_EXITS],
+  exitCodes: [[0, 'every instance seen, none stale, every store reachable'], [1, 'an instance is stale, a store is unreachable, or only part of the fleet can be seen'], ...ERROR_EXITS],
   maxPositionals: 0,
 };
 
@@ -88,5 +91,10 @@ export async function run(argv: string[]): Promise<number> {
   const body = res.body;
   if (!isStatusBody(body)) throw unexpectedAnswer('GET /v1/status', target.baseUrl);
   printResult(parsed.output, body, { table: () => formatStatus(body) });
-  return body.stale > 0 ? 1 : 0;
+  return fleetHealthy(body) ? 0 : 1;
+}
+
+/** Whether a status answer shows the whole fleet healthy: nothing stale, every store up, no partial view. */
+export function fleetHealthy(body: StatusBody): boolean {
+  return body.stale === 0 && body.problem === null && body.instances.every((i) => i.store.up);
 }
