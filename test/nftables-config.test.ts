@@ -74,7 +74,7 @@ test('a missing nft binary: ERR_NFT_UNAVAILABLE at start, naming it and the fix'
     assert.match(removed.stderr, /ERR_NFT_UNAVAILABLE/);
     const usage = await runIpgate(['nft', 'flush']);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /^ipgate: nft: unknown subcommand "flush" \(remove\); see .ipgate nft --help. \(ERR_USAGE\)$/m);
+    assert.match(usage.stderr, /^ipgate: nft: unknown subcommand "flush"; expected remove; see .ipgate nft --help. \(ERR_USAGE\)$/m);
   } finally {
     await remove();
   }

@@ -6,11 +6,12 @@
  */
 import { resolve } from 'node:path';
 import { IpgateError } from '../../errors.js';
-import { parseCommand, usageError, wantsHelp, type CommandDef } from '../args.js';
+import { parseCommand, usageError, type CommandDef } from '../args.js';
 import { parseServerUrl, readClientToken } from '../client.js';
 import { ERROR_EXITS, TABLE_OUTPUT } from '../common-options.js';
 import { CONTEXT_NAME, contextsFile, readContexts, setContext, useContext } from '../contexts.js';
-import { renderGroupHelp, type GroupDef } from '../help.js';
+import type { GroupDef } from '../help.js';
+import { runGroup } from '../group.js';
 import { printResult } from '../output.js';
 import { table } from './sources-server.js';
 import { readFileSync } from 'node:fs';
@@ -161,14 +162,6 @@ function runList(argv: string[]): number {
   return 0;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || wantsHelp([sub])) {
-    process.stdout.write(renderGroupHelp(GROUP));
-    return sub === undefined ? 2 : 0;
-  }
-  if (sub === 'set') return runSet(rest);
-  if (sub === 'use') return runUse(rest);
-  if (sub === 'list') return runList(rest);
-  throw usageError('context', `unknown subcommand "${sub}"; expected use, list, set`, sub);
+export function run(argv: string[]): Promise<number> {
+  return runGroup(GROUP, argv, { set: runSet, use: runUse, list: runList });
 }

@@ -3,9 +3,10 @@
  * leaves the table in place when it stops or crashes (the kernel keeps enforcing the last list); this is
  * the explicit way to stop enforcing.
  */
-import { parseCommand, usageError, wantsHelp, type CommandDef } from '../args.js';
+import { parseCommand, type CommandDef } from '../args.js';
 import { ERROR_EXITS } from '../common-options.js';
-import { renderGroupHelp, type GroupDef } from '../help.js';
+import type { GroupDef } from '../help.js';
+import { runGroup } from '../group.js';
 import { printResult } from '../output.js';
 import { removeTable } from '../../nftables/remove.js';
 
@@ -49,12 +50,6 @@ async function runRemove(argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || wantsHelp([sub])) {
-    process.stdout.write(renderGroupHelp(GROUP));
-    return sub === undefined ? 2 : 0;
-  }
-  if (sub === 'remove') return runRemove(rest);
-  throw usageError('nft', `unknown subcommand "${sub}" (remove)`, sub);
+export function run(argv: string[]): Promise<number> {
+  return runGroup(GROUP, argv, { remove: runRemove });
 }

@@ -2,10 +2,8 @@
  * `ipgate ranges <sub>`: `validate` works offline on a file; show/set/add/remove/disable talk to a
  * running gateway's admin API.
  */
-import { usageError, wantsHelp } from '../args.js';
-import { renderGroupHelp, type GroupDef } from '../help.js';
-
-const SUBCOMMANDS = ['validate', 'show', 'set', 'add', 'remove', 'disable'] as const;
+import type { GroupDef } from '../help.js';
+import { runGroup, type SubcommandRunner } from '../group.js';
 
 export const GROUP: GroupDef = {
   name: 'ranges',
@@ -28,15 +26,15 @@ running gateway through its admin API (show, set, add, remove, disable).`,
   exitCodes: [[0, 'help was shown'], [2, 'no or an unknown subcommand']],
 };
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || wantsHelp([sub])) {
-    process.stdout.write(renderGroupHelp(GROUP));
-    return sub === undefined ? 2 : 0;
-  }
-  if (sub === 'validate') return (await import('./ranges-validate.js')).run(rest);
-  if (sub === 'show' || sub === 'set' || sub === 'add' || sub === 'remove' || sub === 'disable') {
-    return (await import('./ranges-server.js')).run(sub, rest);
-  }
-  throw usageError('ranges', `unknown subcommand "${sub}"; expected ${SUBCOMMANDS.join(', ')}`, sub);
+const onServer = (sub: 'show' | 'set' | 'add' | 'remove' | 'disable'): SubcommandRunner => async (rest) => (await import('./ranges-server.js')).run(sub, rest);
+
+export function run(argv: string[]): Promise<number> {
+  return runGroup(GROUP, argv, {
+    validate: async (rest) => (await import('./ranges-validate.js')).run(rest),
+    show: onServer('show'),
+    set: onServer('set'),
+    add: onServer('add'),
+    remove: onServer('remove'),
+    disable: onServer('disable'),
+  });
 }

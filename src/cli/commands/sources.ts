@@ -4,9 +4,10 @@
  * sources) without any network access; `sync` fetches every source once, updates the cache and prints what
  * changed.
  */
-import { parseCommand, usageError, wantsHelp, type CommandDef } from '../args.js';
+import { parseCommand, usageError, type CommandDef } from '../args.js';
 import { CONNECTION_OPTIONS, ERROR_EXITS, SERVER_OPTIONS } from '../common-options.js';
-import { renderGroupHelp, type GroupDef } from '../help.js';
+import type { GroupDef } from '../help.js';
+import { runGroup } from '../group.js';
 import { printResult } from '../output.js';
 import { resolveTarget } from '../client.js';
 import { startProgress } from '../progress.js';
@@ -152,15 +153,8 @@ async function syncOnce(config: SourcesConfig, output: string): Promise<number> 
   return reports.some((r) => r.outcome === 'failed') ? 1 : 0;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || wantsHelp([sub])) {
-    process.stdout.write(renderGroupHelp(GROUP));
-    return sub === undefined ? 2 : 0;
-  }
-  if (sub === 'show') return runShow(rest);
-  if (sub === 'sync') return runSync(rest);
-  throw usageError('sources', `unknown subcommand "${sub}" (show, sync)`, sub);
+export function run(argv: string[]): Promise<number> {
+  return runGroup(GROUP, argv, { show: runShow, sync: runSync });
 }
 
 /** --config (offline) or --server (a gateway): flags given together are a usage error; the environment only fills in. */
