@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Endpoint } from '../config/address.js';
+import { listenOn } from '../net/listen.js';
 import { ApiError } from './api-error.js';
 import { healthAnswer, HEALTH_PATHS, type HealthDeps } from './health.js';
 import { errorResponse, type AdminResponse } from './response.js';
@@ -33,13 +34,7 @@ export class MetricsServer {
   }
 
   listen(endpoint: Endpoint): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: endpoint.host, port: endpoint.port }, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+    return listenOn(this.server, { host: endpoint.host, port: endpoint.port });
   }
 
   close(): Promise<void> {

@@ -10,6 +10,7 @@ import { compileMatcher, type Matcher } from '../cidr/matcher.js';
 import { socketAddress } from '../cidr/format.js';
 import type { Endpoint } from '../config/address.js';
 import type { ProxyProtocolConfig } from '../config/types.js';
+import { listenOn } from '../net/listen.js';
 import { parseProxyHeader } from '../net/proxy-protocol.js';
 
 /** Header bytes a trusted peer may send before it is judged malformed (as on the gateway's listeners). */
@@ -121,13 +122,7 @@ export class ProxyFront {
   }
 
   listen(endpoint: Endpoint): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: endpoint.host, port: endpoint.port }, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+    return listenOn(this.server, { host: endpoint.host, port: endpoint.port });
   }
 
   /** Stops accepting and closes every open connection. */

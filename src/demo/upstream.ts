@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenOn } from '../net/listen.js';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureSelfSignedCert } from './cert.js';
@@ -41,11 +41,7 @@ export async function startDemoUpstream(options: { certDir: string; port?: numbe
     response.writeHead(200, { 'content-type': 'text/plain' });
     response.end(`demo API server: ${request.method ?? 'GET'} ${request.url ?? '/'}\n`);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 }, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port } = await listenOn(server, { host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   return {
     server,
     port,
