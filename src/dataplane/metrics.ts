@@ -4,7 +4,7 @@
  * runtime/connection-metrics.ts) and, as before, by HAProxy frontend under `ipgate_haproxy_*`.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { registerConnectionMetrics, type ActiveCount, type DecisionCount } from '../runtime/connection-metrics.js';
+import { registerConnectionMetrics, registerScrapedCounter, type ActiveCount, type DecisionCount } from '../runtime/connection-metrics.js';
 import type { HaproxyDataPlane } from './haproxy-dataplane.js';
 
 export function registerHaproxyMetrics(registry: Registry, plane: HaproxyDataPlane): void {
@@ -62,17 +62,7 @@ export function registerHaproxyMetrics(registry: Registry, plane: HaproxyDataPla
       for (const f of await plane.stats()) this.set({ frontend: f.name }, f.current);
     },
   });
-  const counter = (name: string, help: string, value: () => number): void => {
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(value());
-      },
-    });
-  };
+  const counter = (name: string, help: string, value: () => number): void => registerScrapedCounter(registry, name, help, value);
   counter('ipgate_haproxy_restarts_total', 'Times ipgate restarted a managed HAProxy that died.', () => plane.restarts);
   counter('ipgate_haproxy_map_swaps_total', 'Profile changes committed to HAProxy (one atomic map swap each).', () => plane.counters.applied);
   counter('ipgate_haproxy_map_swap_failures_total', 'Swaps HAProxy refused or could not be reached for (it kept its last list).', () => plane.counters.applyFailures);

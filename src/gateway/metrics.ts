@@ -22,16 +22,7 @@ export function registerNodeConnectionMetrics(registry: Registry, listeners: Rea
       perListener((listener, c) => out.push({ listener, count: c.active }));
       return out;
     },
-  });
-  new Counter({
-    name: 'ipgate_revoked_connections_total',
-    help: 'Open connections closed because a profile change no longer allows their source.',
-    labelNames: ['listener'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      perListener((listener, c) => this.inc({ listener }, c.revoked));
-    },
+    revoked: () => [...listeners].map(([listener, c]) => [listener, c.revoked] as const),
   });
   new Counter({
     name: 'ipgate_proxy_protocol_errors_total',

@@ -5,7 +5,7 @@
  * (`ipgate_nft_*`).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { registerConnectionMetrics, type DecisionCount } from '../runtime/connection-metrics.js';
+import { registerConnectionMetrics, registerScrapedCounter, type DecisionCount } from '../runtime/connection-metrics.js';
 import type { NftDataPlane } from './nft-dataplane.js';
 
 export function registerNftMetrics(registry: Registry, plane: NftDataPlane): void {
@@ -21,16 +21,7 @@ export function registerNftMetrics(registry: Registry, plane: NftDataPlane): voi
     async active() {
       return [...(await plane.active())].map(([listener, count]) => ({ listener, count }));
     },
-  });
-  new Counter({
-    name: 'ipgate_revoked_connections_total',
-    help: 'Open connections closed because a profile change no longer allows their source.',
-    labelNames: ['listener'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [listener, count] of plane.counters.revoked) this.inc({ listener }, count);
-    },
+    revoked: () => plane.counters.revoked,
   });
   new Gauge({
     name: 'ipgate_nft_up',
@@ -67,17 +58,7 @@ export function registerNftMetrics(registry: Registry, plane: NftDataPlane): voi
       this.inc({ kind: 'full' }, plane.counters.updates.full);
     },
   });
-  const counter = (name: string, help: string, value: () => number): void => {
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(value());
-      },
-    });
-  };
+  const counter = (name: string, help: string, value: () => number): void => registerScrapedCounter(registry, name, help, value);
   counter('ipgate_nft_update_failures_total', 'Changes nft refused or could not make (the kernel kept the last list).', () => plane.counters.failures);
   counter('ipgate_nft_drift_total', 'Times the table read back differed from what ipgate wrote (ERR_NFT_DRIFT).', () => plane.counters.drifts);
   counter('ipgate_nft_repairs_total', 'Times the table was written again after a drift.', () => plane.counters.repairs);

@@ -1,8 +1,9 @@
 /**
  * The connection metrics every data plane reports, under the same names and labels whichever carries the
  * connections (ipgate's Node listeners or HAProxy), so one dashboard and one alert work for both:
- * `ipgate_connections_total{listener,decision[,reason]}` and `ipgate_active_connections{listener}`.
- * Read from the data plane at scrape time.
+ * `ipgate_connections_total{listener,decision[,reason]}`, `ipgate_active_connections{listener}` and, where
+ * the data plane cuts connections itself, `ipgate_revoked_connections_total{listener}`. Read from the data
+ * plane at scrape time.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -24,6 +25,21 @@ export interface ActiveCount {
 export interface ConnectionReadings {
   decisions(): readonly DecisionCount[] | Promise<readonly DecisionCount[]>;
   active(): readonly ActiveCount[] | Promise<readonly ActiveCount[]>;
+  /** Open connections closed because a profile change no longer allows their source, per listener. */
+  revoked?(): Iterable<readonly [listener: string, count: number]>;
+}
+
+/** A counter without labels whose value is read from the data plane at scrape time. */
+export function registerScrapedCounter(registry: Registry, name: string, help: string, value: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(value());
+    },
+  });
 }
 
 export function registerConnectionMetrics(registry: Registry, readings: ConnectionReadings): void {
@@ -47,6 +63,18 @@ export function registerConnectionMetrics(registry: Registry, readings: Connecti
     async collect() {
       this.reset();
       for (const a of await readings.active()) this.set({ listener: a.listener }, a.count);
+    },
+  });
+  const revoked = readings.revoked?.bind(readings);
+  if (revoked === undefined) return;
+  new Counter({
+    name: 'ipgate_revoked_connections_total',
+    help: 'Open connections closed because a profile change no longer allows their source.',
+    labelNames: ['listener'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [listener, count] of revoked()) this.inc({ listener }, count);
     },
   });
 }
