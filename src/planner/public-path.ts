@@ -67,23 +67,20 @@ function fromEntries(entries: readonly string[], resolve: SourceResolver): Pick<
 }
 
 /** The public source of machines in (or tunnelled into) a network: its egress addresses, or unknown. */
+/** A public source the planner cannot know: no ranges, and the finding that says why and what to set. */
+function unknownSource(description: string, message: string, fix: string): PublicSource {
+  return { description, ranges: [], shown: [], unresolved: [], tags: [], unknown: { code: 'SOURCE_UNKNOWN', path: 'public', message, fix } };
+}
+
 function networkEgress(topology: Topology, network: string, description: string, resolve: SourceResolver): PublicSource {
   const index = topology.networks.findIndex((n) => n.name === network);
   const egress = topology.networks[index]?.egressIpRanges;
   if (egress === undefined || egress.length === 0) {
-    return {
+    return unknownSource(
       description,
-      ranges: [],
-      shown: [],
-      unresolved: [],
-      tags: [],
-      unknown: {
-        code: 'SOURCE_UNKNOWN',
-        path: 'public',
-        message: `network ${network} does not say which public addresses it reaches the internet from, so the address the API server sees is unknown`,
-        fix: `set networks[${index}].egressIpRanges to the network's outbound addresses (NAT gateway, firewall or load balancer IPs)`,
-      },
-    };
+      `network ${network} does not say which public addresses it reaches the internet from, so the address the API server sees is unknown`,
+      `set networks[${index}].egressIpRanges to the network's outbound addresses (NAT gateway, firewall or load balancer IPs)`,
+    );
   }
   return { description, ...fromEntries(egress, resolve) };
 }
@@ -102,19 +99,11 @@ export function publicSource(topology: Topology, client: Client, resolve: Source
   if (client.sourceIpRanges !== undefined && client.sourceIpRanges.length > 0) {
     return { description: `${own} (its sourceIpRanges)`, ...fromEntries(client.sourceIpRanges, resolve) };
   }
-  return {
-    description: own,
-    ranges: [],
-    shown: [],
-    unresolved: [],
-    tags: [],
-    unknown: {
-      code: 'SOURCE_UNKNOWN',
-      path: 'public',
-      message: `traffic to the public endpoint leaves from ${own}, whose address is not known (and usually changes); the VPN pool, the gateway network and the gateway's public IP are never the source`,
-      fix: 'reach the API server through its internal VIP instead (the internal-path fixes below), or give the client\'s sourceIpRanges and authorize them',
-    },
-  };
+  return unknownSource(
+    own,
+    `traffic to the public endpoint leaves from ${own}, whose address is not known (and usually changes); the VPN pool, the gateway network and the gateway's public IP are never the source`,
+    'reach the API server through its internal VIP instead (the internal-path fixes below), or give the client\'s sourceIpRanges and authorize them',
+  );
 }
 
 export type ProfileState = 'disabled' | 'egress-only' | 'ranges';
