@@ -278,8 +278,8 @@ export class AdminApi {
         allow(['GET'], () => EXPORT_PARAMS);
         return json(200, exportAnswer(this.deps.store.get().profile, request.query, this.deps.sources));
       case '/v1/sources':
-        allow(['GET']);
-        return json(200, await sourcesRoute(path, method, this.deps.sources));
+        allow(['GET'], () => ['ranges']);
+        return json(200, await sourcesRoute(path, method, this.deps.sources, flag(request.query, 'ranges')));
       case '/v1/sources/sync':
         allow(['POST']);
         return json(200, await sourcesRoute(path, method, this.deps.sources));
