@@ -276,6 +276,9 @@ test('refusals: a refused curl is listed, and allowed with one click through the
   const row = page.getByTestId('refusals-table').getByRole('row').filter({ hasText: '127.0.0.67' });
   await row.getByRole('cell', { name: 'public', exact: true }).waitFor();
   await row.getByRole('cell', { name: 'not-authorized', exact: true }).waitFor();
+  await row.getByTestId('refusal-now').filter({ hasText: /^refused \(not-authorized\)$/ }).waitFor();
+  // 127.0.0.7, refused before it was added on the Ranges page, is allowed now: explain says so.
+  await page.getByTestId('refusals-table').getByRole('row').filter({ hasText: '127.0.0.7' }).getByTestId('refusal-now').filter({ hasText: /^allowed \(authorized, by 127\.0\.0\.7(\/32)?\)$/ }).waitFor();
   await audit('refusals');
   await page.locator('#allow-hours').selectOption('24');
   await row.getByTestId('refusal-allow').click();

@@ -11,6 +11,8 @@ export interface Refusal {
   readonly firstSeen: string | null;
   readonly lastSeen: string | null;
   readonly reason: string | null;
+  /** What explain says of the address now (null when the server did not say). */
+  readonly now: { readonly allowed: boolean; readonly reason: string | null; readonly matched: string | null } | null;
 }
 
 type Json = Record<string, unknown>;
@@ -30,6 +32,7 @@ function row(r: Json, listener: string | null): Refusal | undefined {
     firstSeen: str(r['firstSeen']),
     lastSeen: str(r['lastSeen']),
     reason: str(r['reason']) ?? (typeof verdict === 'object' && verdict !== null ? str(verdict['reason']) : null),
+    now: typeof verdict === 'object' && verdict !== null && typeof verdict['allowed'] === 'boolean' ? { allowed: verdict['allowed'], reason: str(verdict['reason']), matched: str(verdict['matched']) } : null,
   };
 }
 

@@ -61,7 +61,7 @@ export function RefusalsPage(): ComponentChildren {
           ) : rows.length === 0 ? <p class="muted">No source has been refused recently.</p> : (
             <table data-testid="refusals-table">
               <caption class="sr-only">Recently refused sources</caption>
-              <thead><tr><th scope="col">Address</th><th scope="col">Listener</th><th scope="col">Count</th><th scope="col">Last seen</th><th scope="col">Why</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+              <thead><tr><th scope="col">Address</th><th scope="col">Listener</th><th scope="col">Count</th><th scope="col">Last seen</th><th scope="col">Why</th><th scope="col">Explain now</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
               <tbody>
                 {rows.map((r) => (
                   <tr key={`${r.listener}:${r.address}`}>
@@ -70,6 +70,7 @@ export function RefusalsPage(): ComponentChildren {
                     <td>{r.count}</td>
                     <td><span title={when(r.lastSeen)}>{relative(r.lastSeen)}</span></td>
                     <td>{r.reason ?? ''}</td>
+                    <td data-testid="refusal-now">{r.now === null ? '' : r.now.allowed ? <span class="ok">allowed ({r.now.reason}{r.now.matched === null ? '' : `, by ${r.now.matched}`})</span> : `refused (${r.now.reason ?? '?'})`}</td>
                     <td><button type="button" disabled={!canWrite} title={readOnly} aria-describedby={readOnly === undefined ? undefined : 'read-only-reason'} aria-label={`Allow this address: ${r.address}`} data-testid="refusal-allow" onClick={() => void allow(r.address)}>Allow this address</button></td>
                   </tr>
                 ))}
