@@ -10,7 +10,9 @@ import { checkEntry, v4Range } from '../ui/src/entries.js';
 import { d2xy, xy2d } from '../ui/src/hilbert.js';
 import { cellLabel, cellOf, cellStart, coverage, SIDE } from '../ui/src/ipv4-map.js';
 import { listenerSummaries, parseSamples } from '../ui/src/prom.js';
-import { normalizeRefusals } from '../ui/src/refusals-data.js';
+import { matchText, readMatches } from '../ui/src/matches-data.js';
+import { normalizeRefusals, readRefusals } from '../ui/src/refusals-data.js';
+import { readOnlyReason } from '../ui/src/scope.js';
 
 test('d2xy and xy2d are inverse on every cell of 2×2 … 256×256 grids', () => {
   for (const n of [2, 4, 8, 16, 256]) {
@@ -109,4 +111,35 @@ test('refusals are read from a flat list or per listener, newest first', () => {
   const nested = normalizeRefusals({ listeners: [{ name: 'public', refusals: [{ source: '127.0.0.5', count: 3, lastSeen: 'x' }] }] });
   assert.deepEqual(nested.map((r) => [r.address, r.listener, r.count]), [['127.0.0.5', 'public', 3]]);
   assert.deepEqual(normalizeRefusals('nonsense'), []);
+});
+
+test('a data plane that does not report refusals is read as such, not as "nobody was refused"', () => {
+  assert.deepEqual(readRefusals({ supported: false, refusals: [], note: 'see HAProxy\'s log' }), { supported: false, note: 'see HAProxy\'s log', rows: [] });
+  const live = readRefusals({ supported: true, refusals: [{ address: '127.0.0.3', listener: 'public', count: 1, lastSeen: '2026-01-01T00:00:05Z' }] });
+  assert.equal(live.supported, true);
+  assert.equal(live.note, null);
+  assert.deepEqual(live.rows.map((r) => r.address), ['127.0.0.3']);
+});
+
+test('matches per entry: "public 12× 3 min ago", most recent listener first; unavailable keeps the server\'s reason', () => {
+  const now = Date.parse('2026-12-02T10:00:00Z');
+  const m = readMatches({ available: true, matches: [
+    { listener: 'office', entry: '10.0.0.0/8', count: 1, firstSeen: '2026-12-02T07:00:00Z', lastSeen: '2026-12-02T07:55:00Z' },
+    { listener: 'public', entry: '10.0.0.0/8', count: 12, firstSeen: '2026-12-02T09:00:00Z', lastSeen: '2026-12-02T09:57:00Z' },
+    { listener: 'public', entry: 'office:', count: 3, firstSeen: '2026-12-02T09:59:58Z', lastSeen: '2026-12-02T10:00:00Z' },
+    { listener: 'public', count: 3 },
+  ] });
+  assert.equal(m.available, true);
+  if (!m.available) return;
+  assert.equal(matchText(m.byEntry.get('10.0.0.0/8'), now), 'public 12× 3 min ago; office 1× 2 h 5 min ago');
+  assert.equal(matchText(m.byEntry.get('office:'), now), 'public 3× just now');
+  assert.equal(matchText(m.byEntry.get('192.0.2.0/24'), now), '', 'an entry that admitted nothing');
+  assert.deepEqual(readMatches({ available: false, reason: 'HAProxy cannot tell', matches: [] }), { available: false, reason: 'HAProxy cannot tell' });
+});
+
+test('changes are enabled for a write-scope token only, with the reason shown otherwise', () => {
+  assert.equal(readOnlyReason({ actor: 'ops', scope: 'write' }, undefined), undefined);
+  assert.match(readOnlyReason({ actor: 'dashboard-ro', scope: 'read' }, undefined) ?? '', /dashboard-ro, a token of scope read.*403 ERR_FORBIDDEN/);
+  assert.match(readOnlyReason(undefined, undefined) ?? '', /until the server says/, 'not a guess while whoami has not answered');
+  assert.match(readOnlyReason(undefined, 'The admin API did not answer (ERR_NETWORK)') ?? '', /could not be checked \(The admin API did not answer/);
 });

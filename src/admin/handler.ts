@@ -28,6 +28,8 @@ import { ApiError } from './api-error.js';
 import { DEFAULT_TOKEN_NAME, tokenDigest, type AdminToken, type Identity } from './auth.js';
 import { healthAnswer } from './health.js';
 import { refusalsBody } from './refusals-api.js';
+import { matchesBody } from './matches-api.js';
+import type { MatchRecord } from '../runtime/match-log.js';
 import { addressWarnings, type ListenerView, type SeenVia } from './whoami.js';
 import { parsePatchBody, parseProfileBody } from './body.js';
 import { checkLockout } from './lockout.js';
@@ -74,6 +76,8 @@ export interface AdminDeps {
   readonly listeners?: () => readonly ListenerView[];
   /** The data plane's most recent refusals; absent when it does not report them (HAProxy). */
   readonly refusals?: () => RefusalRecord[];
+  /** Per listener and entry, the connections it admitted; absent when the data plane cannot tell (HAProxy, nftables). */
+  readonly matches?: () => MatchRecord[];
   /** Where accepted and refused changes are logged, with their actor. */
   readonly log?: Logger;
   readonly metrics: () => Promise<{ contentType: string; text: string }>;
@@ -263,6 +267,9 @@ export class AdminApi {
       case '/v1/refusals':
         allow(['GET']);
         return json(200, refusalsBody(this.deps.refusals?.(), (address) => this.explain(address)));
+      case '/v1/matches':
+        allow(['GET']);
+        return json(200, matchesBody(this.deps.matches?.()));
       case '/v1/status':
         allow(['GET']);
         if (this.deps.status === undefined) throw new ApiError('ERR_NOT_FOUND', `No such endpoint: ${path}`);
@@ -271,8 +278,8 @@ export class AdminApi {
         allow(['GET'], () => EXPORT_PARAMS);
         return json(200, exportAnswer(this.deps.store.get().profile, request.query, this.deps.sources));
       case '/v1/sources':
-        allow(['GET']);
-        return json(200, await sourcesRoute(path, method, this.deps.sources));
+        allow(['GET'], () => ['ranges']);
+        return json(200, await sourcesRoute(path, method, this.deps.sources, flag(request.query, 'ranges')));
       case '/v1/sources/sync':
         allow(['POST']);
         return json(200, await sourcesRoute(path, method, this.deps.sources));

@@ -21,7 +21,8 @@ export interface AdminSources {
   isReference(entry: string): boolean;
   /** The reference and source that admitted a matched prefix, when one did. */
   explainFields(matched: string | null | undefined): Record<string, string>;
-  view(): unknown;
+  /** The sources' status; `withRanges`: each reference lists the prefixes it expands to now. */
+  view(withRanges?: boolean): unknown;
   syncNow(): Promise<unknown>;
 }
 
@@ -36,13 +37,13 @@ export function isSourceReference(entry: string): boolean {
   return parseReference(entry) !== undefined;
 }
 
-export async function sourcesRoute(path: string, method: string, sources: AdminSources | undefined): Promise<unknown> {
+export async function sourcesRoute(path: string, method: string, sources: AdminSources | undefined, withRanges = false): Promise<unknown> {
   const allow = (methods: string[]): void => {
     if (!methods.includes(method)) throw new ApiError('ERR_METHOD', `${method} is not supported on ${path} (use ${methods.join(', ')})`);
   };
   if (path === '/v1/sources') {
     allow(['GET']);
-    return { sources: sources?.view() ?? [] };
+    return { sources: sources?.view(withRanges) ?? [] };
   }
   allow(['POST']);
   if (sources === undefined) return { reports: [], sources: [] };

@@ -13,6 +13,7 @@ import type { ConnectionTracker, TrackedConnection } from './connection-tracker.
 import { countReason, type ListenerCounters } from './counters.js';
 import type { ProfileState } from '../runtime/profile-state.js';
 import type { RefusalRing } from '../runtime/refusal-ring.js';
+import type { MatchLog } from '../runtime/match-log.js';
 import { installEarlyRefusal } from './early-refusal.js';
 import { parseProxyHeader } from '../net/proxy-protocol.js';
 
@@ -26,6 +27,8 @@ export interface ListenerDeps {
   readonly tracker: ConnectionTracker;
   /** The most recent refused sources of this listener. */
   readonly refusals: RefusalRing;
+  /** Which entry admitted the connections (shared by the listeners of a data plane). */
+  readonly matches?: MatchLog;
 }
 
 /** Header bytes a trusted peer may send before it is judged malformed (v2 maximum we accept + v2 fixed part). */
@@ -120,6 +123,7 @@ export class GatewayListener {
       return;
     }
     countReason(this.deps.counters.allowed, verdict.reason);
+    if (verdict.matched !== undefined) this.deps.matches?.record(this.name, verdict.matched, Date.now());
     this.deps.audit.record(this.name, source, 'allowed', verdict.reason, verdict.matched);
     this.forward(socket, source, pending);
   }

@@ -16,6 +16,7 @@ import { openAuditLog, type AuditLog } from '../runtime/audit-log.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { newListenerCounters, type ListenerCounters } from './counters.js';
 import { GatewayListener } from './listener.js';
+import { matchableEntries, MatchLog, type MatchRecord } from '../runtime/match-log.js';
 import { registerNodeConnectionMetrics } from './metrics.js';
 
 export class NodeDataPlane implements DataPlane {
@@ -25,6 +26,8 @@ export class NodeDataPlane implements DataPlane {
   private readonly tracker = new ConnectionTracker();
   private readonly refusals: RefusalRing[] = [];
   private readonly servers: GatewayListener[] = [];
+  /** Which entry admitted which listener's connections recently. */
+  private readonly matches: MatchLog;
   private readonly audit: AuditLog;
   private stopping = false;
   private readonly unsubscribe: () => void;
@@ -35,7 +38,10 @@ export class NodeDataPlane implements DataPlane {
     private readonly log: Logger,
   ) {
     this.audit = openAuditLog(config.auditLog, { log });
+    this.matches = new MatchLog(config.listeners.map((l) => l.name));
+    this.matches.setEntries(matchableEntries(state.current.compiled.profile, state.current.origins, state.stored.profile));
     this.unsubscribe = state.subscribe((current) => {
+      this.matches.setEntries(matchableEntries(current.compiled.profile, current.origins, state.stored.profile));
       if (!config.revokeExisting) return;
       const closed = this.tracker.revoke(current.compiled);
       if (closed.length > 0) log('info', 'connections-revoked', { count: closed.length, generation: current.generation });
@@ -60,6 +66,7 @@ export class NodeDataPlane implements DataPlane {
           audit: plane.audit,
           tracker: plane.tracker,
           refusals,
+          matches: plane.matches,
         });
         const bound = await listener.listen();
         plane.servers.push(listener);
@@ -99,6 +106,10 @@ export class NodeDataPlane implements DataPlane {
 
   recentRefusals(): RefusalRecord[] {
     return this.refusals.flatMap((ring) => ring.list()).sort((a, b) => b.lastSeen - a.lastSeen);
+  }
+
+  recentMatches(): MatchRecord[] {
+    return this.matches.list();
   }
 
   registerMetrics(registry: Registry): void {

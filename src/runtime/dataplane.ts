@@ -6,6 +6,7 @@
  * whether it is healthy, waits for it to settle after a write, forwards SIGHUP and stops it.
  */
 import type { Registry } from 'prom-client';
+import type { MatchRecord } from './match-log.js';
 import type { RefusalRecord } from './refusal-ring.js';
 
 /** A listener as bound (the real port when 0 was configured), for the start-up lines and tests. */
@@ -35,6 +36,11 @@ export interface DataPlane {
    * data plane that does not report its refusals one by one (HAProxy, nftables).
    */
   recentRefusals?(): RefusalRecord[];
+  /**
+   * Per listener and profile entry, the connections the entry admitted and when it last did (`GET
+   * /v1/matches`); absent on a data plane that cannot tell which entry admitted a connection (HAProxy, nftables).
+   */
+  recentMatches?(): MatchRecord[];
   /** Stops accepting, lets open connections finish for up to `drainTimeoutMs`, then closes the rest. */
   stop(drainTimeoutMs: number): Promise<{ drained: boolean; closed: number }>;
 }

@@ -215,6 +215,7 @@ export class IpgateServer {
     const ready = (): boolean => this.ready && (this.dataplane?.healthy ?? false);
     const listeners = config.listeners.map((l) => ({ name: l.name, host: l.address.host, enforce: l.enforce, trustedFrom: l.proxyProtocol?.trustedFrom }));
     const recentRefusals = dataplane?.recentRefusals?.bind(dataplane);
+    const recentMatches = dataplane?.recentMatches?.bind(dataplane);
     const api = new AdminApi({
       store: this.store,
       state: this.state,
@@ -223,6 +224,7 @@ export class IpgateServer {
       metricsNeedToken: config.metrics !== undefined,
       listeners: () => listeners,
       ...(recentRefusals === undefined ? {} : { refusals: recentRefusals }),
+      ...(recentMatches === undefined ? {} : { matches: recentMatches }),
       log,
       metrics,
       ready,

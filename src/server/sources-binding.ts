@@ -64,7 +64,7 @@ export interface SourceView {
   readonly version: string | null;
   readonly syncs: SyncCounts;
   /** The profile's references into this source and how many prefixes each selects now (or its problem). */
-  readonly references: Array<{ entry: string; prefixes: number } | { entry: string; problem: string; code: ErrorCode }>;
+  readonly references: Array<{ entry: string; prefixes: number; ranges?: string[] } | { entry: string; problem: string; code: ErrorCode }>;
 }
 
 const MAX_LOGGED_PREFIXES = 50;
@@ -165,7 +165,7 @@ export class SourcesBinding {
       expand: (profile) => expandProfile(profile, this.sync.catalogues(), { unavailable: this.sync.unavailable() }),
       isReference: (entry) => this.isReference(entry),
       explainFields: (matched) => this.explainFields(matched),
-      view: () => this.view(),
+      view: (withRanges) => this.view(withRanges),
       syncNow: () => this.syncNow(),
     };
   }
@@ -237,13 +237,19 @@ export class SourcesBinding {
     return parseReference(entry) !== undefined;
   }
 
-  view(): SourceView[] {
+  /** The sources' status; `withRanges`: each reference also lists the prefixes it expands to now. */
+  view(withRanges = false): SourceView[] {
     const profile = this.state?.stored.profile;
     const expanded = profile === undefined ? undefined : expandProfile(profile, this.sync.catalogues(), { unavailable: this.sync.unavailable() });
     return this.sync.status().map((s: SourceStatus) => {
       const config = this.options.sources.find((c) => c.name === s.name);
       const references: SourceView['references'] = [];
-      for (const r of expanded?.references ?? []) if (r.source === s.name) references.push({ entry: r.entry, prefixes: r.prefixes });
+      for (const r of expanded?.references ?? []) {
+        if (r.source !== s.name) continue;
+        const list = r.field === 'authorizedIpRanges' ? expanded?.authorized : expanded?.egress;
+        const ranges = withRanges ? [...new Set((list ?? []).filter((x) => x.from === r.entry).map((x) => x.cidr))] : undefined;
+        references.push({ entry: r.entry, prefixes: r.prefixes, ...(ranges === undefined ? {} : { ranges }) });
+      }
       for (const p of expanded?.problems ?? []) {
         const ref = p.entry === undefined ? undefined : parseReference(p.entry);
         const source = ref === undefined ? undefined : ref.kind === 'reference' ? ref.source : this.options.sources.find((c) => c.type === 'azure-service-tags')?.name;

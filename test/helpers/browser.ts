@@ -3,6 +3,7 @@
  * axe-core run inside the page. The browser binary is found without downloading anything:
  * $IPGATE_CHROMIUM, then Debian's binary, then `chromium` / `chromium-browser` / `google-chrome` on PATH.
  */
+import { createHash, X509Certificate } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
@@ -33,13 +34,23 @@ export function chromiumPath(): string {
   return found;
 }
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more command-line switches (e.g. trusting one test certificate by its key). */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
     // The tests run as root in CI, where Chromium's sandbox cannot start.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-default-apps'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-default-apps', ...extraArgs],
   });
+}
+
+/**
+ * The switch that makes Chromium accept exactly the certificate whose public key is in `certPem` (by its
+ * SPKI SHA-256), and no other untrusted one: a test's own HTTPS server without touching the system's CAs.
+ */
+export function trustCertificateArg(certPem: string): string {
+  const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  return `--ignore-certificate-errors-spki-list=${createHash('sha256').update(spki).digest('base64')}`;
 }
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

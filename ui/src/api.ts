@@ -1,7 +1,6 @@
 /**
  * The admin API as the dashboard calls it: same origin only, the token in the Authorization header of every
- * call (never in a URL), JSON answers with their ETag, and errors as the API words them. A 404 means the
- * server does not have the endpoint (an older ipgate): pages say "not available on this server".
+ * call (never in a URL), JSON answers with their ETag, and errors as the API words them.
  */
 
 export interface EntryProblem {
@@ -96,11 +95,6 @@ export class Api {
     if (!response.ok) return this.fail(response, text);
     return text;
   }
-}
-
-/** The endpoint is not on this server (404). */
-export function isMissing(error: unknown): boolean {
-  return error instanceof ApiFailure && error.status === 404;
 }
 
 export function describe(error: unknown): string {

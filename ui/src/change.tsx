@@ -57,7 +57,7 @@ function Problems(props: { problems: readonly EntryProblem[] }): ComponentChildr
 }
 
 export function ChangeReview(props: ChangeReviewProps): ComponentChildren {
-  const { api, canWrite } = useSession();
+  const { api, canWrite, readOnly } = useSession();
   const [phase, setPhase] = useState<Phase>({ kind: 'checking' });
   const [etag, setEtag] = useState(props.etag);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -131,7 +131,7 @@ export function ChangeReview(props: ChangeReviewProps): ComponentChildren {
         <div role="alert" class="warning">
           <p><strong>This change would lock you out.</strong> {phase.message}</p>
           <div class="actions">
-            <button type="button" onClick={() => void preview(etag, true, phase.message)} disabled={!canWrite}>Preview anyway</button>
+            <button type="button" onClick={() => void preview(etag, true, phase.message)} disabled={!canWrite} title={readOnly} aria-describedby={readOnly === undefined ? undefined : 'read-only-reason'}>Preview anyway</button>
             {cancel}
           </div>
         </div>
@@ -159,14 +159,18 @@ export function ChangeReview(props: ChangeReviewProps): ComponentChildren {
           )}
           {nothing ? <p>This changes nothing: the profile already has it.</p> : null}
           <ul class="diff" aria-label="Changes">
-            {answer.added.map((e) => <li key={`+${entryText(e)}`} class="added"><span aria-hidden="true">+ </span><span class="sr-only">added </span><code>{entryText(e)}</code>{typeof e === 'string' ? null : <DiffInfo entry={e} />}</li>)}
+            {answer.added.map((e) => {
+              // The note and expiry time as the server would store them: the entry in the would-be profile.
+              const stored = typeof e === 'string' ? storedEntry(answer.profile, e) : e;
+              return <li key={`+${entryText(e)}`} class="added"><span aria-hidden="true">+ </span><span class="sr-only">added </span><code>{entryText(e)}</code>{stored === undefined || typeof stored === 'string' ? null : <DiffInfo entry={stored} />}</li>;
+            })}
             {answer.removed.map((e) => <li key={`-${entryText(e)}`} class="removed"><span aria-hidden="true">− </span><span class="sr-only">removed </span><code>{entryText(e)}</code></li>)}
           </ul>
           <p class="muted">
             After the change: {answer.profile.authorizedIpRanges.length} authorized, {answer.profile.egressIpRanges.length} egress entries.
           </p>
           <div class="actions">
-            <button type="button" class={phase.force ? 'danger' : 'primary'} data-testid="diff-apply" disabled={!canWrite || nothing} onClick={() => void apply(phase.force)}>
+            <button type="button" class={phase.force ? 'danger' : 'primary'} data-testid="diff-apply" disabled={!canWrite || nothing} title={readOnly} aria-describedby={readOnly === undefined ? undefined : 'read-only-reason'} onClick={() => void apply(phase.force)}>
               {phase.force ? 'Apply anyway' : 'Apply change'}
             </button>
             {cancel}
@@ -192,6 +196,10 @@ function DiffInfo(props: { entry: Exclude<WireEntry, string> }): ComponentChildr
       {expires === undefined ? null : <> — expires {new Date(expires).toLocaleString()}</>}
     </span>
   );
+}
+
+function storedEntry(profile: WireProfile, text: string): WireEntry | undefined {
+  return [...profile.authorizedIpRanges, ...profile.egressIpRanges].find((e) => entryText(e) === text);
 }
 
 function failurePhase(error: unknown): Phase {

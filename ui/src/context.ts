@@ -1,11 +1,16 @@
-/** What every page gets: the API with the signed-in token, and whether that token may change things. */
+/** What every page gets: the API with the signed-in token, and whether that token may change things (and why not). */
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { Api } from './api.js';
 
 export interface Session {
   readonly api: Api;
-  /** False for a read-scope token: buttons that change the profile are disabled (the API refuses anyway). */
+  /**
+   * Why this token may not change anything (a read-scope token, or its scope not known yet), as shown next to
+   * the disabled controls; undefined for a write-scope token. Taken from `GET /v1/whoami`'s `scope`.
+   */
+  readonly readOnly: string | undefined;
+  /** readOnly === undefined. */
   readonly canWrite: boolean;
   /** Who the server says the caller is (`actor` of /v1/whoami, when it names one). */
   readonly actor: string | undefined;

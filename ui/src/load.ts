@@ -1,11 +1,9 @@
-/** Loading an answer for a page: loading, loaded, missing (404: not on this server), or failed. */
+/** Loading an answer for a page: loading, loaded, or failed (the API's error, as it words it). */
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { isMissing } from './api.js';
 
 export type Loaded<T> =
   | { readonly state: 'loading' }
   | { readonly state: 'ok'; readonly value: T }
-  | { readonly state: 'missing' }
   | { readonly state: 'error'; readonly error: unknown };
 
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): [Loaded<T>, () => void] {
@@ -15,7 +13,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): [L
     let live = true;
     load().then(
       (value) => live && setResult({ state: 'ok', value }),
-      (error: unknown) => live && setResult(isMissing(error) ? { state: 'missing' } : { state: 'error', error }),
+      (error: unknown) => live && setResult({ state: 'error', error }),
     );
     return () => {
       live = false;

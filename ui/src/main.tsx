@@ -7,6 +7,7 @@ import { render, type ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api, describe } from './api.js';
 import { SessionContext, type Session } from './context.js';
+import { readOnlyReason, type Whoami } from './scope.js';
 import { applyTheme, currentTheme, forgetToken, saveToken, savedToken, type Theme } from './session.js';
 import { ExportPage } from './pages/export.js';
 import { HistoryPage } from './pages/history.js';
@@ -35,11 +36,6 @@ function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
   const page = PAGES.find((p) => p.id === path)?.id ?? 'overview';
   return { page, params: new URLSearchParams(query) };
-}
-
-interface Whoami {
-  readonly actor?: string;
-  readonly scope?: string;
 }
 
 function SignIn(props: { onToken: (token: string, who: Whoami) => void; message: string | undefined }): ComponentChildren {
@@ -77,6 +73,7 @@ function SignIn(props: { onToken: (token: string, who: Whoami) => void; message:
 function App(): ComponentChildren {
   const [token, setToken] = useState(savedToken());
   const [who, setWho] = useState<Whoami | undefined>(undefined);
+  const [whoFailure, setWhoFailure] = useState<string | undefined>(undefined);
   const [message, setMessage] = useState<string | undefined>(undefined);
   const [route, setRoute] = useState(parseRoute(location.hash));
   const [theme, setTheme] = useState<Theme>(currentTheme());
@@ -97,12 +94,13 @@ function App(): ComponentChildren {
     forgetToken();
     setToken(undefined);
     setWho(undefined);
+    setWhoFailure(undefined);
     setMessage(why);
   };
   const api = useMemo(() => (token === undefined ? undefined : new Api(token, () => signOut('The token was refused (401): sign in again.'))), [token]);
   useEffect(() => {
     if (api === undefined || who !== undefined) return;
-    api.get<Whoami>('/v1/whoami').then((a) => setWho(a.data), () => undefined);
+    api.get<Whoami>('/v1/whoami').then((a) => setWho(a.data), (error: unknown) => setWhoFailure(describe(error)));
   }, [api]);
 
   if (token === undefined || api === undefined) {
@@ -118,10 +116,12 @@ function App(): ComponentChildren {
       />
     );
   }
+  const readOnly = readOnlyReason(who, whoFailure);
   const session: Session = {
     api,
-    canWrite: who?.scope !== 'read',
-    actor: who?.actor,
+    readOnly,
+    canWrite: readOnly === undefined,
+    actor: who?.actor ?? undefined,
     go: (r) => {
       location.hash = r;
     },
@@ -145,11 +145,12 @@ function App(): ComponentChildren {
             ))}
           </ul>
         </nav>
-        <span class="who">{who?.actor === undefined ? '' : `${who.actor}${who.scope === undefined ? '' : ` (${who.scope})`}`}</span>
+        <span class="who" data-testid="who">{who?.actor === undefined || who.actor === null ? '' : `${who.actor}${who.scope === undefined || who.scope === null ? '' : ` (${who.scope})`}`}</span>
         <button type="button" onClick={toggle} aria-pressed={theme === 'dark'} data-testid="theme-toggle">Dark theme</button>
         <button type="button" onClick={() => signOut()}>Sign out</button>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
+        {readOnly === undefined ? null : <p id="read-only-reason" class="notice" data-testid="read-only-reason">{readOnly}</p>}
         {route.page === 'overview' ? <OverviewPage /> : null}
         {route.page === 'ranges' ? <RangesPage key={route.params.get('add') ?? ''} initialAdd={route.params.get('add') ?? undefined} /> : null}
         {route.page === 'map' ? <MapPage /> : null}

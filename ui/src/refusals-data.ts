@@ -1,6 +1,7 @@
 /**
  * `GET /v1/refusals` read into rows: the most recent refused sources, per listener (address, count, first and
- * last seen, the explain verdict when the server gives it). Pure.
+ * last seen, the explain verdict when the server gives it), and whether the data plane reports refusals at
+ * all (HAProxy and nftables do not: `supported: false` with a note, which is not "nobody was refused"). Pure.
  */
 
 export interface Refusal {
@@ -10,6 +11,8 @@ export interface Refusal {
   readonly firstSeen: string | null;
   readonly lastSeen: string | null;
   readonly reason: string | null;
+  /** What explain says of the address now (null when the server did not say). */
+  readonly now: { readonly allowed: boolean; readonly reason: string | null; readonly matched: string | null } | null;
 }
 
 type Json = Record<string, unknown>;
@@ -29,6 +32,7 @@ function row(r: Json, listener: string | null): Refusal | undefined {
     firstSeen: str(r['firstSeen']),
     lastSeen: str(r['lastSeen']),
     reason: str(r['reason']) ?? (typeof verdict === 'object' && verdict !== null ? str(verdict['reason']) : null),
+    now: typeof verdict === 'object' && verdict !== null && typeof verdict['allowed'] === 'boolean' ? { allowed: verdict['allowed'], reason: str(verdict['reason']), matched: str(verdict['matched']) } : null,
   };
 }
 
@@ -56,4 +60,18 @@ export function normalizeRefusals(data: unknown): Refusal[] {
     for (const [name, items] of Object.entries(listeners as Json)) add(items, name);
   }
   return out.sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''));
+}
+
+export interface RefusalsAnswer {
+  /** false: the data plane does not report refused sources one by one (the rows are then empty). */
+  readonly supported: boolean;
+  /** The server's note when unsupported (where to look instead). */
+  readonly note: string | null;
+  readonly rows: Refusal[];
+}
+
+export function readRefusals(data: unknown): RefusalsAnswer {
+  const body = (typeof data === 'object' && data !== null ? data : {}) as Json;
+  const supported = body['supported'] !== false;
+  return { supported, note: supported ? null : str(body['note']), rows: normalizeRefusals(data) };
 }

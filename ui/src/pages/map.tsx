@@ -1,17 +1,20 @@
 /**
  * Map: the IPv4 space as a 256×256 Hilbert-curve picture (each pixel a /16; zoomed into a /8, each pixel a
- * /24). Allowed space is coloured by the entry that covers it (a pale shade: covered in part), refused
- * sources are red dots, and the cell under the pointer (or the keyboard cursor) is described: its prefix,
- * the entry covering it and the server's explain verdict for its first address.
+ * /24). Allowed space is coloured by the entry that covers it, a range source's reference by its expansion in
+ * the source's colour (a pale shade: covered in part); refused sources are red dots, and the cell under the
+ * pointer (or the keyboard cursor) is described: its prefix, the entry (and reference prefix) covering it and
+ * the server's explain verdict for its first address. IPv6 is not drawn: the map is of the IPv4 space.
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { describe } from '../api.js';
 import { useSession } from '../context.js';
 import { entryText, v4Address, v4Range, type WireProfile } from '../entries.js';
+import { parseReference } from '../../../src/sources/reference.js';
+import type { V4Range } from '../ipv4-map.js';
 import { cellLabel, cellOf, cellPrefix, cellStart, coverage, formatV4, SIDE, type MapView } from '../ipv4-map.js';
 import { useLoad } from '../load.js';
-import { PALETTE } from '../palette.js';
+import { PALETTE, SOURCE_PALETTE } from '../palette.js';
 import { normalizeRefusals, type Refusal } from '../refusals-data.js';
 import { PageHeading } from '../widgets.js';
 
@@ -31,6 +34,24 @@ interface Entry {
   readonly text: string;
   readonly list: 'authorized' | 'egress';
   readonly colour: string;
+  /** The range source of a reference. */
+  readonly source?: string | undefined;
+  /** Why a reference is not drawn (its problem, or no expansion known). */
+  readonly problem?: string | undefined;
+  /** Its IPv4 prefixes drawn, and its IPv6 ones (not drawn). */
+  readonly v4: number;
+  readonly v6: number;
+}
+
+/** One drawn IPv4 prefix: a range entry, or one prefix of a reference's expansion. */
+interface Piece {
+  readonly range: V4Range;
+  readonly cidr: string;
+  readonly entry: number;
+}
+
+interface SourcesAnswer {
+  readonly sources: ReadonlyArray<{ readonly name: string; readonly references?: ReadonlyArray<{ entry: string; ranges?: readonly string[]; problem?: string }> }>;
 }
 
 interface Hover {
@@ -39,24 +60,51 @@ interface Hover {
 }
 
 export function MapPage(): ComponentChildren {
-  const { api, go } = useSession();
+  const { api, go, canWrite, readOnly } = useSession();
   const [profile] = useLoad(() => api.get<WireProfile>('/v1/profile').then((a) => a.data), []);
   const [refusals] = useLoad(() => api.get<unknown>('/v1/refusals').then((a) => normalizeRefusals(a.data)), []);
+  const [sources] = useLoad(() => api.get<SourcesAnswer>('/v1/sources?ranges=true').then((a) => a.data.sources), []);
   const [view, setView] = useState<MapView>({});
   const [cursor, setCursor] = useState<Hover | undefined>(undefined);
   const [verdict, setVerdict] = useState<string>('');
   const canvas = useRef<HTMLCanvasElement>(null);
 
-  const entries: Entry[] = useMemo(() => {
-    if (profile.state !== 'ok') return [];
+  const [entries, pieces, sourceColours]: [Entry[], Piece[], ReadonlyMap<string, string>] = useMemo(() => {
+    if (profile.state !== 'ok') return [[], [], new Map()];
     const list = [
       ...profile.value.authorizedIpRanges.map((e) => ({ text: entryText(e), list: 'authorized' as const })),
       ...profile.value.egressIpRanges.map((e) => ({ text: entryText(e), list: 'egress' as const })),
     ];
-    return list.map((e, i) => ({ ...e, colour: PALETTE[i % PALETTE.length] ?? '#2b7bd6' }));
-  }, [profile]);
-  const ranges = useMemo(() => entries.map((e) => v4Range(e.text)), [entries]);
-  const cover = useMemo(() => coverage(view, ranges), [view, ranges]);
+    const known = sources.state === 'ok' ? sources.value : [];
+    const colours = new Map(known.map((s, i) => [s.name, SOURCE_PALETTE[i % SOURCE_PALETTE.length] ?? '#e8590c'] as const));
+    const expansion = new Map<string, { source: string; ranges?: readonly string[] | undefined; problem?: string | undefined }>();
+    for (const s of known) for (const r of s.references ?? []) expansion.set(r.entry, { source: s.name, ranges: r.ranges, problem: r.problem });
+    const drawn: Piece[] = [];
+    const out = list.map((e, i): Entry => {
+      const own = v4Range(e.text);
+      if (own !== undefined) {
+        drawn.push({ range: own, cidr: e.text, entry: i });
+        return { ...e, colour: PALETTE[i % PALETTE.length] ?? '#2b7bd6', v4: 1, v6: 0 };
+      }
+      if (parseReference(e.text) === undefined) return { ...e, colour: PALETTE[i % PALETTE.length] ?? '#2b7bd6', v4: 0, v6: 1 };
+      const x = expansion.get(e.text);
+      let v4 = 0;
+      let v6 = 0;
+      for (const cidr of x?.ranges ?? []) {
+        const range = v4Range(cidr);
+        if (range === undefined) v6++;
+        else {
+          v4++;
+          drawn.push({ range, cidr, entry: i });
+        }
+      }
+      const problem = x === undefined ? (sources.state === 'loading' ? 'loading its expansion…' : 'its expansion is not known (no such source?)') : x.problem;
+      return { ...e, colour: colours.get(x?.source ?? '') ?? SOURCE_PALETTE[0], source: x?.source, problem, v4, v6 };
+    });
+    return [out, drawn, colours];
+  }, [profile, sources]);
+  const cover = useMemo(() => coverage(view, pieces.map((p) => p.range)), [view, pieces]);
+  const colourOf = (owner: number): string | undefined => entries[pieces[owner]?.entry ?? -1]?.colour;
 
   useEffect(() => {
     const c = canvas.current;
@@ -64,7 +112,7 @@ export function MapPage(): ComponentChildren {
     if (c === null || ctx === null || ctx === undefined) return;
     const background = rgb(getComputedStyle(c).getPropertyValue('--map-bg').trim() || '#eef1f5');
     const image = ctx.createImageData(SIDE, SIDE);
-    const colours = entries.map((e) => rgb(e.colour));
+    const colours = pieces.map((p) => rgb(entries[p.entry]?.colour ?? '#2b7bd6'));
     for (let cell = 0; cell < SIDE * SIDE; cell++) {
       const owner = cover.owner[cell] ?? -1;
       const colour = owner < 0 ? background : cover.full[cell] === 1 ? (colours[owner] ?? background) : mix(colours[owner] ?? background, background, 0.45);
@@ -78,10 +126,10 @@ export function MapPage(): ComponentChildren {
     const out: Array<{ x: number; y: number; colour: string }> = [];
     for (let cell = 0; cell < SIDE * SIDE && out.length < MAX_RINGS; cell++) {
       const owner = cover.owner[cell] ?? -1;
-      if (owner >= 0 && cover.full[cell] === 0) out.push({ x: cell % SIDE, y: Math.floor(cell / SIDE), colour: entries[owner]?.colour ?? '#2b7bd6' });
+      if (owner >= 0 && cover.full[cell] === 0) out.push({ x: cell % SIDE, y: Math.floor(cell / SIDE), colour: colourOf(owner) ?? '#2b7bd6' });
     }
     return out;
-  }, [cover, entries]);
+  }, [cover, entries, pieces]);
 
   const dots = refusals.state === 'ok' ? refusals.value.flatMap((r: Refusal) => {
     const n = v4Address(r.address);
@@ -89,7 +137,7 @@ export function MapPage(): ComponentChildren {
     return cell === undefined ? [] : [{ key: `${r.listener}:${r.address}`, x: cell[0], y: cell[1], r }];
   }) : [];
 
-  const described = cursor === undefined ? undefined : describeCell(view, cursor, cover.owner[cursor.y * SIDE + cursor.x] ?? -1, cover.full[cursor.y * SIDE + cursor.x] === 1, entries);
+  const described = cursor === undefined ? undefined : describeCell(view, cursor, pieces[cover.owner[cursor.y * SIDE + cursor.x] ?? -1], cover.full[cursor.y * SIDE + cursor.x] === 1, entries);
 
   useEffect(() => {
     if (cursor === undefined) return;
@@ -143,6 +191,7 @@ export function MapPage(): ComponentChildren {
       <p class="muted">
         The IPv4 space along a Hilbert curve: {view.octet === undefined ? 'each pixel is a /16; click (or Enter) to zoom into its /8.' : `${view.octet}.0.0.0/8, each pixel a /24.`} Arrow keys move
         the cursor (Shift: 16 cells), Escape zooms out. Pale: covered in part. Red dots: refused sources.
+        IPv6 is not drawn: the map is of the IPv4 space (IPv6 entries and prefixes are listed, not drawn).
       </p>
       <div class="map-bar">
         {view.octet === undefined ? null : <button type="button" onClick={() => { setView({}); setCursor(undefined); }}>Back to the whole IPv4 space</button>}
@@ -161,6 +210,7 @@ export function MapPage(): ComponentChildren {
             role="img"
             aria-label={`Map of ${view.octet === undefined ? 'the IPv4 space' : `${view.octet}.0.0.0/8`}, ${entries.length} entries; use the arrow keys to inspect cells`}
             aria-describedby="map-cell"
+            data-pieces={pieces.length}
             onMouseMove={(e) => setCursor(cellAt(e))}
             onClick={(e) => { const at = cellAt(e); if (at !== undefined) zoomIn(at); }}
             onKeyDown={onKey}
@@ -182,26 +232,41 @@ export function MapPage(): ComponentChildren {
             )}
           </div>
           {described === undefined || view.octet === undefined ? null : (
-            <button type="button" onClick={() => go(`#/ranges?add=${encodeURIComponent(described.prefix)}`)}>Allow {described.prefix}…</button>
+            <button type="button" disabled={!canWrite} title={readOnly} aria-describedby={readOnly === undefined ? undefined : 'read-only-reason'} onClick={() => go(`#/ranges?add=${encodeURIComponent(described.prefix)}`)}>Allow {described.prefix}…</button>
           )}
           <h2>Entries</h2>
           <ul class="legend">
-            {entries.map((e, i) => (
-              <li key={`${e.list}:${e.text}`}>
+            {entries.map((e) => (
+              <li key={`${e.list}:${e.text}`} data-entry={e.text}>
                 <svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill={e.colour} /></svg> <code>{e.text}</code>
-                {e.list === 'egress' ? ' (egress)' : ''}{ranges[i] === undefined ? ' (not drawn: IPv6 or a source reference)' : ''}
+                {e.list === 'egress' ? ' (egress)' : ''}
+                {e.source === undefined && e.v4 === 0 && e.v6 > 0 ? ' (IPv6: not drawn)' : ''}
+                {e.source === undefined ? '' : ` — source ${e.source}: ${e.v4} IPv4 prefix${e.v4 === 1 ? '' : 'es'} drawn${e.v6 === 0 ? '' : `, ${e.v6} IPv6 not drawn`}`}
+                {e.problem === undefined ? '' : ` (${e.problem})`}
               </li>
             ))}
           </ul>
-          {refusals.state === 'missing' ? <p class="muted">Refused sources: not available on this server.</p> : null}
+          {sourceColours.size === 0 ? null : (
+            <>
+              <h2>Range sources</h2>
+              <ul class="legend">
+                {[...sourceColours].map(([name, colour]) => (
+                  <li key={name} data-source={name}><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill={colour} /></svg> {name}: its references' prefixes</li>
+                ))}
+              </ul>
+            </>
+          )}
+          <p class="muted">IPv6 is out of the map by design: it shows the IPv4 address space.</p>
         </div>
       </div>
     </>
   );
 }
 
-function describeCell(view: MapView, at: Hover, owner: number, full: boolean, entries: readonly Entry[]): { prefix: string; entry: string } {
+function describeCell(view: MapView, at: Hover, piece: Piece | undefined, full: boolean, entries: readonly Entry[]): { prefix: string; entry: string } {
   const prefix = cellLabel(view, at.x, at.y);
-  const e = owner < 0 ? undefined : entries[owner];
-  return { prefix, entry: e === undefined ? 'No entry covers it.' : `${full ? 'Covered' : 'Partly covered'} by ${e.text}${e.list === 'egress' ? ' (egress)' : ''}.` };
+  const e = piece === undefined ? undefined : entries[piece.entry];
+  if (piece === undefined || e === undefined) return { prefix, entry: 'No entry covers it.' };
+  const how = `${full ? 'Covered' : 'Partly covered'} by ${e.text}${e.list === 'egress' ? ' (egress)' : ''}`;
+  return { prefix, entry: e.source === undefined ? `${how}.` : `${how} (its prefix ${piece.cidr}, from source ${e.source}).` };
 }

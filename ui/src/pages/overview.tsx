@@ -2,7 +2,7 @@
  * Overview: what is enforced and whether it is healthy. The profile (revision, entries, what references
  * expand to), its last change, each listener's traffic, the store and the range sources, the caller's own
  * verdict, and with a shared store the fleet: each instance with the revision it enforces (stale ones
- * flagged). Each part shows "not available" on its own when the server lacks its endpoint.
+ * flagged). Each part loads on its own: one that fails says so without hiding the others.
  */
 import type { ComponentChildren } from 'preact';
 import type { ChangeRecord } from '../../../src/store/history.js';

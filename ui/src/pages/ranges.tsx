@@ -1,6 +1,7 @@
 /**
  * Ranges: the profile's entries in a searchable table (entry, list, note, expiry, what a source reference
- * expands to), an add form checked as you type, and removal; every change goes through the dry-run review.
+ * expands to, which listener's traffic it admitted recently), an add form checked as you type, and removal;
+ * every change goes through the dry-run review.
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
@@ -8,6 +9,7 @@ import { describe, type Answer } from '../api.js';
 import { ChangeReview, type Patch } from '../change.js';
 import { useSession } from '../context.js';
 import { checkEntry, entryExpires, entryNote, entryText, type WireEntry, type WireProfile } from '../entries.js';
+import { matchText, readMatches, type Matches } from '../matches-data.js';
 import { PageHeading, relative, when } from '../widgets.js';
 
 interface SourcesAnswer {
@@ -30,10 +32,12 @@ interface Row {
 
 /** `#/ranges?add=ADDR`: the page opens with ADDR in the add field (from Refusals and the Map). */
 export function RangesPage(props: { initialAdd?: string | undefined }): ComponentChildren {
-  const { api, canWrite } = useSession();
+  const { api, canWrite, readOnly } = useSession();
+  const locked = readOnly === undefined ? {} : { title: readOnly, 'aria-describedby': 'read-only-reason' };
   const [profile, setProfile] = useState<Answer<WireProfile> | undefined>(undefined);
   const [loadError, setLoadError] = useState<string | undefined>(undefined);
   const [expansions, setExpansions] = useState<ReadonlyMap<string, string>>(new Map());
+  const [matches, setMatches] = useState<Matches | { readonly failed: string } | undefined>(undefined);
   const [search, setSearch] = useState('');
   const [input, setInput] = useState(props.initialAdd ?? '');
   const [note, setNote] = useState('');
@@ -58,6 +62,11 @@ export function RangesPage(props: { initialAdd?: string | undefined }): Componen
       setExpansions(map);
     } catch {
       setExpansions(new Map());
+    }
+    try {
+      setMatches(readMatches((await api.get<unknown>('/v1/matches')).data));
+    } catch (error) {
+      setMatches({ failed: describe(error) });
     }
   };
   useEffect(() => void load(), []);
@@ -136,9 +145,8 @@ export function RangesPage(props: { initialAdd?: string | undefined }): Componen
               <option value="egress">egress</option>
             </select>
           </div>
-          <button type="submit" class="primary" data-testid="range-add" disabled={!canWrite || check === undefined || !check.ok}>Preview</button>
+          <button type="submit" class="primary" data-testid="range-add" disabled={!canWrite || check === undefined || !check.ok} {...locked}>Preview</button>
         </form>
-        {canWrite ? null : <p class="notice">Signed in with a read-only token: changes are disabled.</p>}
         {pending === undefined || profile === undefined ? null : (
           <ChangeReview
             key={pending.key}
@@ -171,7 +179,7 @@ export function RangesPage(props: { initialAdd?: string | undefined }): Componen
             <table data-testid="ranges-table">
               <caption class="sr-only">Profile entries</caption>
               <thead>
-                <tr><th scope="col">Entry</th><th scope="col">List</th><th scope="col">Note</th><th scope="col">Expires</th><th scope="col">Expands to</th><th scope="col"><span class="sr-only">Actions</span></th></tr>
+                <tr><th scope="col">Entry</th><th scope="col">List</th><th scope="col">Note</th><th scope="col">Expires</th><th scope="col">Expands to</th><th scope="col">Matched recently</th><th scope="col"><span class="sr-only">Actions</span></th></tr>
               </thead>
               <tbody>
                 {rows.map((r) => {
@@ -184,8 +192,9 @@ export function RangesPage(props: { initialAdd?: string | undefined }): Componen
                       <td>{entryNote(r.entry) ?? ''}</td>
                       <td>{expires === undefined ? '' : <span title={when(expires)}>{relative(expires)}</span>}</td>
                       <td>{expansions.get(text) ?? ''}</td>
+                      <td data-testid="entry-matched"><Matched matches={matches} entry={text} /></td>
                       <td>
-                        <button type="button" disabled={!canWrite} aria-label={`Remove ${text}`} onClick={() => propose(r.list === 'authorized' ? { remove: [text] } : { removeEgress: [text] })}>Remove</button>
+                        <button type="button" disabled={!canWrite} {...locked} aria-label={`Remove ${text}`} onClick={() => propose(r.list === 'authorized' ? { remove: [text] } : { removeEgress: [text] })}>Remove</button>
                       </td>
                     </tr>
                   );
@@ -198,4 +207,14 @@ export function RangesPage(props: { initialAdd?: string | undefined }): Componen
       </section>
     </>
   );
+}
+
+/** The "matched recently" cell: "public 12× 3 min ago", "none" since counted, or "—" with the reason the server cannot tell. */
+function Matched(props: { matches: Matches | { readonly failed: string } | undefined; entry: string }): ComponentChildren {
+  const { matches } = props;
+  if (matches === undefined) return null;
+  if ('failed' in matches) return <span title={`Could not load the matches: ${matches.failed}`}>—</span>;
+  if (!matches.available) return <span title={matches.reason}>—</span>;
+  const text = matchText(matches.byEntry.get(props.entry));
+  return text === '' ? <span class="muted" title="No connection admitted by this entry since it was counted (the start, or when it was added)">none</span> : <>{text}</>;
 }

@@ -1,6 +1,7 @@
 /**
  * Refusals: the most recent refused sources (address, listener, count, last seen) with the server's explain
- * verdict, and a one-click "allow this address" that opens the same dry-run review, with an expiry.
+ * verdict, and a one-click "allow this address" that opens the same dry-run review, with an expiry. A data
+ * plane that does not report refusals (HAProxy, nftables) is shown as such, with the server's note.
  */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
@@ -8,14 +9,14 @@ import { ChangeReview, type Patch } from '../change.js';
 import { useSession } from '../context.js';
 import type { WireProfile } from '../entries.js';
 import { useLoad } from '../load.js';
-import { normalizeRefusals } from '../refusals-data.js';
+import { readRefusals } from '../refusals-data.js';
 import { PageHeading, relative, Show, when } from '../widgets.js';
 
 const HOURS = [1, 8, 24, 168] as const;
 
 export function RefusalsPage(): ComponentChildren {
-  const { api, canWrite } = useSession();
-  const [loaded, reload] = useLoad(() => api.get<unknown>('/v1/refusals').then((a) => normalizeRefusals(a.data)), []);
+  const { api, canWrite, readOnly } = useSession();
+  const [loaded, reload] = useLoad(() => api.get<unknown>('/v1/refusals').then((a) => readRefusals(a.data)), []);
   const [hours, setHours] = useState<number>(8);
   const [pending, setPending] = useState<{ patch: Patch; etag: string | null; key: number } | undefined>(undefined);
   const [done, setDone] = useState<string | undefined>(undefined);
@@ -55,10 +56,12 @@ export function RefusalsPage(): ComponentChildren {
         )}
         {done === undefined ? null : <p role="status" class="ok">{done}</p>}
         <Show loaded={loaded} what="the refused sources">
-          {(rows) => rows.length === 0 ? <p class="muted">No source has been refused recently.</p> : (
+          {({ supported, note, rows }) => !supported ? (
+            <p class="notice" data-testid="refusals-unsupported">This data plane does not report refused sources one by one{note === null ? '.' : `: ${note}.`}</p>
+          ) : rows.length === 0 ? <p class="muted">No source has been refused recently.</p> : (
             <table data-testid="refusals-table">
               <caption class="sr-only">Recently refused sources</caption>
-              <thead><tr><th scope="col">Address</th><th scope="col">Listener</th><th scope="col">Count</th><th scope="col">Last seen</th><th scope="col">Why</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+              <thead><tr><th scope="col">Address</th><th scope="col">Listener</th><th scope="col">Count</th><th scope="col">Last seen</th><th scope="col">Why</th><th scope="col">Explain now</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
               <tbody>
                 {rows.map((r) => (
                   <tr key={`${r.listener}:${r.address}`}>
@@ -67,7 +70,8 @@ export function RefusalsPage(): ComponentChildren {
                     <td>{r.count}</td>
                     <td><span title={when(r.lastSeen)}>{relative(r.lastSeen)}</span></td>
                     <td>{r.reason ?? ''}</td>
-                    <td><button type="button" disabled={!canWrite} aria-label={`Allow this address: ${r.address}`} data-testid="refusal-allow" onClick={() => void allow(r.address)}>Allow this address</button></td>
+                    <td data-testid="refusal-now">{r.now === null ? '' : r.now.allowed ? <span class="ok">allowed ({r.now.reason}{r.now.matched === null ? '' : `, by ${r.now.matched}`})</span> : `refused (${r.now.reason ?? '?'})`}</td>
+                    <td><button type="button" disabled={!canWrite} title={readOnly} aria-describedby={readOnly === undefined ? undefined : 'read-only-reason'} aria-label={`Allow this address: ${r.address}`} data-testid="refusal-allow" onClick={() => void allow(r.address)}>Allow this address</button></td>
                   </tr>
                 ))}
               </tbody>
