@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { makeAdminCerts, type AdminCerts } from './helpers/admin-tls.js';
-import { axeViolations, launchChromium, trustCertificateArg } from './helpers/browser.js';
+import { axeViolations, launchChromium, screenshotDir, trustCertificateArg } from './helpers/browser.js';
 import { adminRequest, curlFrom } from './helpers/clients.js';
 import { freePort } from './helpers/haproxy.js';
-import { ROOT } from './helpers/ipgate.js';
 import { gatewayFixture } from './helpers/setup.js';
 
-const SHOTS = join(ROOT, 'docs/ui');
+const SHOTS = screenshotDir();
 const READ_TOKEN = 'dashboard-readonly-token-0123456789';
 
 let browser: Browser;

@@ -5,7 +5,7 @@
  * listener's traffic it matched), an ETag conflict made by the CLI, the map's pixels (entries, a reference's
  * expansion in its source's colour, refused sources), a refused curl allowed with one click, the history,
  * the export, axe-core on every page, the CSP header, and no request to any other origin. Screenshots of
- * each page go to docs/ui/.
+ * each page go to a scratch folder, or to docs/ui/ with IPGATE_SCREENSHOTS=docs/ui.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -17,12 +17,12 @@ import { planExport } from '../src/sources/export-plan.js';
 import { formatRange } from '../src/cidr/format.js';
 import { cellOf } from '../ui/src/ipv4-map.js';
 import { PALETTE, SOURCE_PALETTE } from '../ui/src/palette.js';
-import { axeViolations, launchChromium } from './helpers/browser.js';
+import { axeViolations, launchChromium, screenshotDir } from './helpers/browser.js';
 import { adminRequest, curlFrom } from './helpers/clients.js';
-import { ROOT, runIpgate } from './helpers/ipgate.js';
+import { runIpgate } from './helpers/ipgate.js';
 import { gatewayFixture, type GatewayFixture } from './helpers/setup.js';
 
-const SHOTS = join(ROOT, 'docs/ui');
+const SHOTS = screenshotDir();
 const INITIAL = ['127.0.0.1/32', '127.0.0.2/32', '20.0.0.0/16', '198.51.100.0/24', 'office:', '2001:db8:1::/48'];
 /** The range source `office`: what `office:` expands to (two IPv4 prefixes and one IPv6). */
 const OFFICE = ['45.10.0.0/16', '45.11.0.0/17', '2001:db8:ff::/48'];

@@ -4,7 +4,8 @@
  * $IPGATE_CHROMIUM, then Debian's binary, then `chromium` / `chromium-browser` / `google-chrome` on PATH.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -16,6 +17,16 @@ function executable(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Where the browser tests write their screenshots: a scratch folder, so a test run leaves the checkout as it
+ * was; `IPGATE_SCREENSHOTS=docs/ui` refreshes the pictures the docs show.
+ */
+export function screenshotDir(): string {
+  const dir = process.env['IPGATE_SCREENSHOTS'] ?? join(tmpdir(), 'ipgate-ui-screenshots');
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 export function chromiumPath(): string {
