@@ -6,7 +6,7 @@
  * (./history-file.ts); an edit on disk once, by whoever notices it first.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { IpgateError } from '../errors.js';
 import { infoOf, sameInfo } from '../policy/entry-info.js';
@@ -16,6 +16,7 @@ import type { ProfileCheck } from '../policy/validate.js';
 import type { StoreFormat } from '../config/types.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { checkEncodable, decodeProfile, encodeProfile, revisionOf } from './codec.js';
+import { appendedListText, writtenJsonProfile } from './written-profile.js';
 import { HistoryFile, historyFileOf } from './history-file.js';
 import { changeRecord, etag, newestFirst, type ChangeRecord, type HistoryQuery } from './history.js';
 import { editListText } from './list-file.js';
@@ -33,6 +34,19 @@ export interface FileStoreOptions {
   readonly check?: ProfileCheck;
   /** Size of the history file before it is rotated (default 4 MiB; one rotated file is kept). */
   readonly historyMaxBytes?: number;
+}
+
+/**
+ * What identifies the file's content without reading it: inode, size, and modification and change times
+ * to the nanosecond. A write (an editor's rename, or one in place) changes at least one of them.
+ */
+async function identityOf(file: string): Promise<string | undefined> {
+  try {
+    const s = await stat(file, { bigint: true });
+    return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The one profile a file store holds. */
@@ -63,6 +77,11 @@ export class FileStore implements ProfileStore {
   /** The text of the good snapshot (a list file is edited from it). */
   private text: string;
   private readonly historyFile: HistoryFile;
+  /**
+   * identityOf the file as it was when last read or written here (undefined: not known). A write finding the
+   * file with this identity skips reading it again: nobody has written it since.
+   */
+  private identity: string | undefined;
 
   private constructor(private readonly options: FileStoreOptions, snapshot: StoreSnapshot, text: string) {
     this.description = `${options.format === 'json' ? 'file' : 'ranges file'} ${options.file}`;
@@ -103,7 +122,9 @@ export class FileStore implements ProfileStore {
 
   compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN, diff?: ProfileDiff): Promise<StoreSnapshot> {
     return this.serialize(async () => {
-      await this.readNow();
+      // An edit on disk not yet seen (the watcher waits for a quiet moment) is read before writing over it.
+      const identity = await identityOf(this.options.file);
+      if (identity === undefined || identity !== this.identity) await this.readNow();
       if (expectedRevision !== this.snapshot.revision) {
         throw new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expectedRevision}" (now "${this.snapshot.revision}"); read it again and retry`, {
           input: expectedRevision,
@@ -113,7 +134,9 @@ export class FileStore implements ProfileStore {
       const { text, decoded } = this.encode(profile, change);
       const revision = revisionOf(text);
       if (revision === this.snapshot.revision) return this.snapshot;
+      this.identity = undefined;
       await writeFileAtomic(this.options.file, text);
+      this.identity = await identityOf(this.options.file);
       const before = this.snapshot;
       this.snapshot = { profile: decoded, revision };
       this.text = text;
@@ -140,6 +163,8 @@ export class FileStore implements ProfileStore {
     const { file, format, check } = this.options;
     if (format === 'list') {
       checkEncodable(format, profile, file);
+      const appended = appendedListText(this.text, this.snapshot.profile, profile, diff.authorizedIpRanges, file, check);
+      if (appended !== undefined) return appended;
       const edited = editListText(this.text, profile, diff.authorizedIpRanges);
       try {
         const decoded = decodeProfile(format, edited, file, check);
@@ -149,7 +174,7 @@ export class FileStore implements ProfileStore {
       }
     }
     const text = encodeProfile(format, profile, file);
-    return { text, decoded: decodeProfile(format, text, file, check) };
+    return { text, decoded: (format === 'json' ? writtenJsonProfile(profile, check) : undefined) ?? decodeProfile(format, text, file, check) };
   }
 
   history(query: HistoryQuery): Promise<ChangeRecord[]> {
@@ -219,8 +244,11 @@ export class FileStore implements ProfileStore {
   /** Reads the file; adopts it when good and new, reports it when bad (once per content unless forced). */
   private async readNow(force = false): Promise<void> {
     let text: string;
+    // Taken before the read: should the file change in between, the next write reads it again.
+    const identity = await identityOf(this.options.file);
     try {
       text = await readFile(this.options.file, 'utf8');
+      this.identity = identity;
     } catch (error) {
       const reason = describeFileError(error);
       if (force || this.lastSeen !== `missing:${reason}`) {
