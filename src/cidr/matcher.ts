@@ -278,33 +278,78 @@ function invalidAddress(): never {
 
 /**
  * The lookup structure alone: the index (in input order) of the most specific range containing an address.
- * `checked` false skips the shape check of each Range, for ranges that come straight from the parser.
  */
 export class RangeIndex {
-  readonly size: number;
-  private readonly v4: Table4;
-  private readonly v6: Table6;
+  private constructor(readonly size: number, private readonly v4: Table4, private readonly v6: Table6) {}
 
-  constructor(ranges: readonly Range[], checked = true) {
+  /** Over `ranges` (each checked to be a well-formed Range unless `checked` is false). */
+  static of(ranges: readonly Range[], checked = true): RangeIndex {
+    if (checked) for (const range of ranges) checkRange(range);
+    return RangeIndex.ofLists([ranges.map((range) => ({ range }))]);
+  }
+
+  /**
+   * Over the ranges of parsed entries (from the parser, so not checked again), the lists one after the
+   * other: an entry's index counts from the first entry of the first list. IPv4 ranges go straight into
+   * typed arrays, with no intermediate list, since a profile may hold a hundred thousand of them.
+   */
+  static ofLists(lists: readonly (readonly { readonly range: Range }[])[]): RangeIndex {
+    let total = 0;
+    let count4 = 0;
+    for (const list of lists) {
+      total += list.length;
+      for (const { range } of list) if (range.family === 4) count4++;
+    }
+    const starts = new Uint32Array(count4);
+    const prefixes = new Uint8Array(count4);
+    const labels4 = new Int32Array(count4);
+    const r6: Range[] = [];
+    const l6: number[] = [];
+    let i = 0;
+    let k = 0;
+    for (const list of lists) {
+      for (const { range } of list) {
+        const r = range.family === 4 ? range : normalizeRange(range);
+        if (r.family === 4) {
+          if (r === range) {
+            starts[k] = Number(r.network);
+            prefixes[k] = r.prefix;
+            labels4[k++] = i;
+          } else {
+            // A mapped IPv6 range (rare): the arrays were sized without it.
+            return RangeIndex.ofRanges(lists, total);
+          }
+        } else {
+          r6.push(r);
+          l6.push(i);
+        }
+        i++;
+      }
+    }
+    return new RangeIndex(total, new Table4(intervals4(starts, prefixes, labels4)), buildTable6(r6, l6));
+  }
+
+  /** The plain way, for lists with IPv4-mapped IPv6 ranges. */
+  private static ofRanges(lists: readonly (readonly { readonly range: Range }[])[], total: number): RangeIndex {
     const r4: Range[] = [];
     const l4: number[] = [];
     const r6: Range[] = [];
     const l6: number[] = [];
-    for (let i = 0; i < ranges.length; i++) {
-      const range = ranges[i] as Range;
-      if (checked) checkRange(range);
-      const r = normalizeRange(range);
-      if (r.family === 4) {
-        r4.push(r);
-        l4.push(i);
-      } else {
-        r6.push(r);
-        l6.push(i);
+    let i = 0;
+    for (const list of lists) {
+      for (const { range } of list) {
+        const r = normalizeRange(range);
+        if (r.family === 4) {
+          r4.push(r);
+          l4.push(i);
+        } else {
+          r6.push(r);
+          l6.push(i);
+        }
+        i++;
       }
     }
-    this.size = ranges.length;
-    this.v4 = buildTable4(r4, l4);
-    this.v6 = buildTable6(r6, l6);
+    return new RangeIndex(total, buildTable4(r4, l4), buildTable6(r6, l6));
   }
 
   /** Index (in input order) of the most specific entry containing the address, or -1. */
@@ -346,7 +391,7 @@ export class RangeMap<E> implements Matcher<E> {
       values.push(value);
     }
     this.values = values;
-    this.index = new RangeIndex(ranges);
+    this.index = RangeIndex.of(ranges);
     this.size = values.length;
   }
 

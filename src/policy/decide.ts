@@ -55,11 +55,7 @@ const EGRESS_ONLY_DENIED: Verdict = Object.freeze({ allowed: false, reason: 'egr
  */
 function verdictTable(authorized: readonly CompiledEntry[], egress: readonly CompiledEntry[], miss: Verdict): (address: string | Address) => Verdict {
   const a = authorized.length;
-  const ranges: Range[] = new Array<Range>(a + egress.length);
-  for (let i = 0; i < a; i++) ranges[i] = (authorized[i] as CompiledEntry).range;
-  for (let i = 0; i < egress.length; i++) ranges[a + i] = (egress[i] as CompiledEntry).range;
-  // The ranges come from the parser (validated), so their shape is not checked again.
-  const index = new RangeIndex(ranges, false);
+  const index = RangeIndex.ofLists([authorized, egress]);
   const verdicts: (Verdict | undefined)[] = [];
   const make = (i: number): Verdict => {
     const verdict: Verdict = i < a
@@ -74,15 +70,16 @@ function verdictTable(authorized: readonly CompiledEntry[], egress: readonly Com
   };
 }
 
-/** The ranges of a valid profile's parsed entries (all are ranges once the profile validated). */
+/**
+ * The ranges of a valid profile's parsed entries (all are ranges once the profile validated): the parsed
+ * entries themselves (each is an entry and its range), in a frozen list of their own.
+ */
 function rangesOf(parsed: readonly ParsedEntry[]): readonly CompiledEntry[] {
-  const out: CompiledEntry[] = [];
   for (const e of parsed) {
     // Unreachable for a valid profile; never compile a list that lost an entry.
     if (e.kind !== 'range') throw new IpgateError('ERR_PROFILE_INVALID', `Entry ${JSON.stringify(e.entry)} is not a range`);
-    out.push(e);
   }
-  return Object.freeze(out);
+  return Object.freeze(parsed.slice() as CompiledEntry[]);
 }
 
 /**

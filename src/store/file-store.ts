@@ -5,7 +5,7 @@
  * writes. Every accepted change, written here or edited on disk, is recorded in the history file next to it
  * (./history-file.ts); an edit on disk once, by whoever notices it first.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type BigIntStats, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { IpgateError } from '../errors.js';
@@ -37,13 +37,16 @@ export interface FileStoreOptions {
 }
 
 /**
- * What identifies the file's content without reading it: inode, size, and modification and change times
- * to the nanosecond. A write (an editor's rename, or one in place) changes at least one of them.
+ * What identifies the file's content without reading it: inode, size and modification time to the
+ * nanosecond. A write (an editor's rename, or one in place) changes at least one of them.
  */
+function identity(s: BigIntStats): string {
+  return `${s.ino}:${s.size}:${s.mtimeNs}`;
+}
+
 async function identityOf(file: string): Promise<string | undefined> {
   try {
-    const s = await stat(file, { bigint: true });
-    return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+    return identity(await stat(file, { bigint: true }));
   } catch {
     return undefined;
   }
@@ -78,8 +81,9 @@ export class FileStore implements ProfileStore {
   private text: string;
   private readonly historyFile: HistoryFile;
   /**
-   * identityOf the file as it was when last read or written here (undefined: not known). A write finding the
-   * file with this identity skips reading it again: nobody has written it since.
+   * The identity of the file as this store last read or wrote it (undefined: not known). A read finding the
+   * file with this identity (before a write, or the watcher reporting the store's own write) skips it:
+   * nobody has written the file since.
    */
   private identity: string | undefined;
 
@@ -123,8 +127,7 @@ export class FileStore implements ProfileStore {
   compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN, diff?: ProfileDiff): Promise<StoreSnapshot> {
     return this.serialize(async () => {
       // An edit on disk not yet seen (the watcher waits for a quiet moment) is read before writing over it.
-      const identity = await identityOf(this.options.file);
-      if (identity === undefined || identity !== this.identity) await this.readNow();
+      await this.readNow();
       if (expectedRevision !== this.snapshot.revision) {
         throw new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expectedRevision}" (now "${this.snapshot.revision}"); read it again and retry`, {
           input: expectedRevision,
@@ -134,9 +137,8 @@ export class FileStore implements ProfileStore {
       const { text, decoded } = this.encode(profile, change);
       const revision = revisionOf(text);
       if (revision === this.snapshot.revision) return this.snapshot;
-      this.identity = undefined;
-      await writeFileAtomic(this.options.file, text);
-      this.identity = await identityOf(this.options.file);
+      this.identity = undefined; // (should the write fail, the file is read again next time)
+      this.identity = identity(await writeFileAtomic(this.options.file, text));
       const before = this.snapshot;
       this.snapshot = { profile: decoded, revision };
       this.text = text;
@@ -244,11 +246,13 @@ export class FileStore implements ProfileStore {
   /** Reads the file; adopts it when good and new, reports it when bad (once per content unless forced). */
   private async readNow(force = false): Promise<void> {
     let text: string;
-    // Taken before the read: should the file change in between, the next write reads it again.
-    const identity = await identityOf(this.options.file);
+    // Taken before the read: should the file change in between, it is read again. The file as this store
+    // last wrote or read it is not read again (the watcher also reports the store's own writes).
+    const seen = await identityOf(this.options.file);
+    if (!force && seen !== undefined && seen === this.identity) return;
     try {
       text = await readFile(this.options.file, 'utf8');
-      this.identity = identity;
+      this.identity = seen;
     } catch (error) {
       const reason = describeFileError(error);
       if (force || this.lastSeen !== `missing:${reason}`) {
