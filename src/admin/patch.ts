@@ -6,7 +6,7 @@
  * Notes and expiry times of the entries that stay are kept.
  */
 import { parseRange } from '../cidr/parse.js';
-import { formatRange } from '../cidr/format.js';
+import { formatAddress, formatRange } from '../cidr/format.js';
 import { IpgateError } from '../errors.js';
 import { profileWithInfo, sameInfo } from '../policy/entry-info.js';
 import type { FieldDiff, ProfileDiff } from '../policy/profile-diff.js';
@@ -51,6 +51,25 @@ function listKeyOf(entry: string, isReference?: IsReference): number | string {
   }
 }
 
+/**
+ * The texts without a colon that have one of the wanted keys: an IPv4 range has two (`a.b.c.d/32` and the
+ * bare address) or one; any other key is text compared as written.
+ */
+function spellings<T>(wanted: ReadonlyMap<number | string, T>): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const [key, value] of wanted) {
+    if (typeof key === 'string') {
+      if (!key.includes(':')) out.set(key, value);
+      continue;
+    }
+    const prefix = key % 64;
+    const address = formatAddress({ family: 4, value: BigInt((key - prefix) / 64) });
+    out.set(`${address}/${prefix}`, value);
+    if (prefix === 32) out.set(address, value);
+  }
+  return out;
+}
+
 function entryError(entry: string, field: Field, error: unknown): EntryError {
   if (error instanceof IpgateError) {
     return { entry, field, code: error.code, message: error.message, ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion }) };
@@ -91,8 +110,12 @@ function edit(
   const wanted = new Map<number | string, { first: number; last: number }>();
   for (const key of [...removeKeys, ...addKeys]) if (isKey(key)) wanted.set(key, { first: -1, last: -1 });
   if (wanted.size > 0) {
+    const spelled = spellings(wanted);
     for (let i = 0; i < list.length; i++) {
-      const at = wanted.get(listKeyOf(list[i] as string, isReference));
+      const entry = list[i] as string;
+      // Without a colon an entry is an IPv4 range in its one spelling, or compared as written: its text
+      // alone tells whether it is wanted. Others (IPv6, mapped IPv4, references) are parsed.
+      const at = entry.includes(':') ? wanted.get(listKeyOf(entry, isReference)) : spelled.get(entry);
       if (at === undefined) continue;
       if (at.first < 0) at.first = i;
       at.last = i;
