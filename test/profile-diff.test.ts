@@ -38,3 +38,12 @@ test('property: profileDiff lists added, removed, updated and kept entries as th
     });
   }), { numRuns: 2000 });
 });
+
+test('a malformed profile without a list compares as the plain set comparison does (no entries), not as an error', () => {
+  const before = { authorizedIpRanges: ['a', 'b'], egressIpRanges: [] };
+  const after = { authorizedIpRanges: null, egressIpRanges: [] } as unknown as Profile;
+  assert.deepEqual(profileDiff(before, after), {
+    authorizedIpRanges: plainFieldDiff(before, after, 'authorizedIpRanges'),
+    egressIpRanges: plainFieldDiff(before, after, 'egressIpRanges'),
+  });
+});

@@ -29,8 +29,9 @@ function fieldDiff(before: Profile, after: Profile, field: ProfileField): FieldD
   const updated: string[] = [];
   // One map over both lists (a large list is hashed once): the old entries first, in order, then the new.
   const seen = new Map<string, number>();
-  for (const entry of before[field]) seen.set(entry, OLD);
-  for (const entry of after[field]) {
+  // (A malformed profile may lack a list: nothing to compare then, as with a set of no entries.)
+  for (const entry of before[field] ?? []) seen.set(entry, OLD);
+  for (const entry of after[field] ?? []) {
     const where = seen.get(entry);
     if (where === undefined) {
       seen.set(entry, NEW);
