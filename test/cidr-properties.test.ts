@@ -7,6 +7,7 @@ import {
 } from '../src/index.js';
 import { hostMask, BITS } from '../src/cidr/types.js';
 import { parseIpv4Fast } from '../src/cidr/fast-ipv4.js';
+import { intervals4, intervals4Reference } from '../src/cidr/matcher.js';
 
 const MAPPED = 0xffffn << 32n;
 const isMapped = (family: Family, value: bigint): boolean => family === 6 && value >> 32n === 0xffffn;
@@ -176,4 +177,24 @@ test('matcher errors on any string are exactly parseAddress errors', () => {
     if (code === undefined) assert.equal(m.has(text), expected, text);
     else assert.throws(() => m.has(text), { code }, text);
   }), { numRuns: 3000 });
+});
+
+test('IPv4 intervals from counting sorts on typed arrays equal the comparison-sorted sweep', () => {
+  // Clustered around a few seeds so that nesting, equal ranges (first entry kept) and shared edges are common.
+  const ranges = fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { minLength: 1, maxLength: 3 }).chain((seeds) =>
+    fc.array(fc.tuple(fc.constantFrom(...seeds), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 2 ** 20 })), { maxLength: 40 }));
+  fc.assert(fc.property(ranges, fc.integer({ min: 1, max: 5 }), (rows, gap) => {
+    const n = rows.length;
+    const starts = new Uint32Array(n);
+    const prefixes = new Uint8Array(n);
+    const labels = new Int32Array(n);
+    rows.forEach(([seed, prefix, noise], i) => {
+      const x = (seed ^ noise) >>> 0;
+      starts[i] = prefix === 0 ? 0 : ((x >>> (32 - prefix)) << (32 - prefix)) >>> 0;
+      prefixes[i] = prefix;
+      labels[i] = i * gap;
+    });
+    const fast = intervals4(starts, prefixes, labels);
+    assert.deepEqual({ starts: [...fast.starts], labels: [...fast.labels] }, intervals4Reference(starts, prefixes, labels));
+  }), { numRuns: 500 });
 });

@@ -94,3 +94,25 @@ test('refresh (SIGHUP) re-reads now and reports a bad file again', async (t) => 
   assert.equal(events.filter((e) => e.kind === 'rejected').length, 2);
   assert.deepEqual(store.get().profile.authorizedIpRanges, ['198.51.100.0/24']);
 });
+
+test('a write reads an edit on disk the watcher has not read yet (same size, in place), and refuses a stale revision', async (t) => {
+  const { dir, remove } = await tempDir();
+  const file = join(dir, 'allow.txt');
+  await writeFile(file, '192.0.2.0/24\n');
+  const store = await FileStore.open({ file, format: 'list', debounceMs: 10_000 });
+  t.after(async () => {
+    await store.close();
+    await remove();
+  });
+  const written = await store.compareAndSwap(store.get().revision, { authorizedIpRanges: ['198.51.100.0/24'], egressIpRanges: [] });
+  // The same number of bytes, written into the same file: only its times tell the edit apart.
+  await writeFile(file, '203.0.113.0/24\n');
+  await assert.rejects(store.compareAndSwap(written.revision, { authorizedIpRanges: ['198.51.100.0/25'], egressIpRanges: [] }),
+    (e: unknown) => e instanceof IpgateError && e.code === 'ERR_PRECONDITION');
+  assert.deepEqual(store.get().profile.authorizedIpRanges, ['203.0.113.0/24']);
+  assert.equal(await readFile(file, 'utf8'), '203.0.113.0/24\n');
+  // A write from the revision it now holds goes through, and reads back as written.
+  const next = await store.compareAndSwap(store.get().revision, { authorizedIpRanges: ['203.0.113.0/24', '198.51.100.7'], egressIpRanges: [] });
+  assert.deepEqual(next.profile.authorizedIpRanges, ['203.0.113.0/24', '198.51.100.7']);
+  assert.equal(await readFile(file, 'utf8'), '203.0.113.0/24\n198.51.100.7\n');
+});

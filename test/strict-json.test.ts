@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findDuplicateKey, parseStrictJson, StrictJsonError } from '../src/text/strict-json.js';
+import fc from 'fast-check';
+import { findDuplicateKey, hasRepeatedKey, parseStrictJson, StrictJsonError } from '../src/text/strict-json.js';
 
 function problemOf(text: string): StrictJsonError['problem'] {
   try {
@@ -33,4 +34,22 @@ test('strict JSON: syntax errors keep JSON.parse\'s words; comments and trailing
   assert.equal(problemOf('{"a":1,}').kind, 'syntax');
   assert.equal(problemOf('{"a":1 /* c */}').kind, 'syntax');
   assert.match(problemOf('{').message, /not valid JSON/);
+});
+
+test('property: the quick scan finds a repeated key exactly when the full visitor does', () => {
+  // Keys from a small alphabet (repeats are common), some written with escapes; values nest objects and arrays,
+  // and strings that look like JSON (quotes, backslashes, braces).
+  const key = fc.constantFrom('a', 'b', '\\u0061', 'a\\"', '\\\\', 'x\\\\', '{', '');
+  const value: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom('1', 'null', '"s"', '"\\\\"', '"a\\"b"', '"{\\"a\\":1}"', '"\\\\\\""', '[]', '{}'),
+      fc.array(tie('value'), { maxLength: 3 }).map((items) => `[ ${items.join(' , ')} ]`),
+      fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }).map((pairs) => `{${pairs.map(([k, v]) => `"${k}" :${v}`).join(',')}}`),
+    ),
+  })).value;
+  fc.assert(fc.property(value, (text) => {
+    JSON.parse(text); // (the generator makes valid JSON only)
+    assert.equal(hasRepeatedKey(text), findDuplicateKey(text) !== undefined, text);
+  }), { numRuns: 3000 });
 });

@@ -6,14 +6,14 @@
  * Notes and expiry times of the entries that stay are kept.
  */
 import { parseRange } from '../cidr/parse.js';
-import { formatRange } from '../cidr/format.js';
+import { formatAddress, formatRange } from '../cidr/format.js';
 import { IpgateError } from '../errors.js';
 import { profileWithInfo, sameInfo } from '../policy/entry-info.js';
 import type { FieldDiff, ProfileDiff } from '../policy/profile-diff.js';
 import type { EntryInfo, Profile } from '../policy/profile.js';
 import { ApiError, type EntryError } from './api-error.js';
 import type { EntryInput, PatchBody } from './body.js';
-import { parseIpv4RangeFast } from '../cidr/fast-ipv4.js';
+import { ipv4RangeKeyFast } from '../cidr/fast-ipv4.js';
 
 export interface PatchResult {
   readonly profile: Profile;
@@ -30,20 +30,44 @@ type Field = 'authorizedIpRanges' | 'egressIpRanges';
 /** References (`azure:AzureCloud`) are compared as written; everything else as a canonical range. */
 type IsReference = ((entry: string) => boolean) | undefined;
 
-function canonical(entry: string, isReference?: IsReference): string {
-  const quick = parseIpv4RangeFast(entry); // the common spelling, read in place (a range is never a reference)
-  if (quick !== undefined) return formatRange(quick);
+/**
+ * The comparison key of an entry: network * 64 + prefix length for an IPv4 range (however it is written),
+ * the canonical text for an IPv6 range, the entry itself for a reference. Throws when it does not parse.
+ */
+function keyOf(entry: string, isReference?: IsReference): number | string {
+  const quick = ipv4RangeKeyFast(entry); // the common spelling, read in place (a range is never a reference)
+  if (quick >= 0) return quick;
   if (isReference?.(entry) === true) return entry;
-  return formatRange(parseRange(entry));
+  const range = parseRange(entry);
+  return range.family === 4 ? Number(range.network) * 64 + range.prefix : formatRange(range);
 }
 
 /** The comparison key of an entry already in the list (an unparsable one is compared as written). */
-function keyOf(entry: string, isReference?: IsReference): string {
+function listKeyOf(entry: string, isReference?: IsReference): number | string {
   try {
-    return canonical(entry, isReference);
+    return keyOf(entry, isReference);
   } catch {
     return entry;
   }
+}
+
+/**
+ * The texts without a colon that have one of the wanted keys: an IPv4 range has two (`a.b.c.d/32` and the
+ * bare address) or one; any other key is text compared as written.
+ */
+function spellings<T>(wanted: ReadonlyMap<number | string, T>): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const [key, value] of wanted) {
+    if (typeof key === 'string') {
+      if (!key.includes(':')) out.set(key, value);
+      continue;
+    }
+    const prefix = key % 64;
+    const address = formatAddress({ family: 4, value: BigInt((key - prefix) / 64) });
+    out.set(`${address}/${prefix}`, value);
+    if (prefix === 32) out.set(address, value);
+  }
+  return out;
 }
 
 function entryError(entry: string, field: Field, error: unknown): EntryError {
@@ -70,31 +94,55 @@ function edit(
   const mine = { added: [] as string[], removed: [] as string[], updated: [] as string[], kept: [] as string[] };
   const list = profile[field];
   const before = profile.entryInfo?.[field];
-  const keys = list.map((entry) => keyOf(entry, isReference));
-  const index = new Map<string, number>();
-  keys.forEach((key, i) => index.set(key, i));
-  const drop = new Set<number>();
-  /** The key of an entry of the request, or undefined (recorded as an entry error) when it does not parse. */
-  const requestKey = (entry: string): string | undefined => {
+  /** The key of an entry of the request, or the entry error when it does not parse (reported in request order). */
+  const requestKey = (entry: string): number | string | EntryError => {
     try {
-      return canonical(entry, isReference);
+      return keyOf(entry, isReference);
     } catch (error) {
-      out.errors.push(entryError(entry, field, error));
-      return undefined;
+      return entryError(entry, field, error);
     }
   };
-  for (const entry of remove) {
-    const key = requestKey(entry);
-    if (key === undefined) continue;
-    const at = index.get(key);
-    if (at === undefined || drop.has(at)) {
+  const isKey = (key: number | string | EntryError): key is number | string => typeof key !== 'object';
+  const removeKeys = remove.map(requestKey);
+  const addKeys = add.map(({ entry }) => requestKey(entry));
+  // Where the keys the request names occur in the list (first and last), in one pass over the list: a
+  // patch of a few entries compares each entry of a large list once, and keeps no index of it.
+  const wanted = new Map<number | string, { first: number; last: number }>();
+  for (const key of [...removeKeys, ...addKeys]) if (isKey(key)) wanted.set(key, { first: -1, last: -1 });
+  if (wanted.size > 0) {
+    const spelled = spellings(wanted);
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i] as string;
+      // Without a colon an entry is an IPv4 range in its one spelling, or compared as written: its text
+      // alone tells whether it is wanted. Others (IPv6, mapped IPv4, references) are parsed.
+      const at = entry.includes(':') ? wanted.get(listKeyOf(entry, isReference)) : spelled.get(entry);
+      if (at === undefined) continue;
+      if (at.first < 0) at.first = i;
+      at.last = i;
+    }
+  }
+  const drop = new Set<number>();
+  remove.forEach((entry, r) => {
+    const key = removeKeys[r] as number | string | EntryError;
+    if (!isKey(key)) {
+      out.errors.push(key);
+      return;
+    }
+    // An entry listed twice: a removal takes its last occurrence, a second removal finds nothing more.
+    const at = wanted.get(key)?.last ?? -1;
+    if (at < 0 || drop.has(at)) {
       out.errors.push({ entry, field, code: 'ERR_ENTRY_NOT_FOUND', message: `${entry} is not in ${field}; nothing to remove` });
-      continue;
+      return;
     }
     drop.add(at);
     mine.removed.push(list[at] ?? entry);
+  });
+  let kept: string[];
+  if (drop.size === 0) kept = [...list];
+  else {
+    kept = [];
+    for (let i = 0; i < list.length; i++) if (!drop.has(i)) kept.push(list[i] as string);
   }
-  const kept = list.filter((_, i) => !drop.has(i));
   mine.kept = [...kept];
   // The notes of the entries that stay (walking the notes, usually few, not the list).
   const info = new Map<string, EntryInfo>();
@@ -102,14 +150,19 @@ function edit(
   if (before !== undefined) {
     for (const [entry, i] of before) if (!dropped.has(entry) || kept.includes(entry)) info.set(entry, i);
   }
-  /** The entry as written in the list, by key, for entries present after the removals. */
-  const present = new Map<string, string>();
-  keys.forEach((key, i) => {
-    if (!drop.has(i) && !present.has(key)) present.set(key, list[i] ?? key);
-  });
-  for (const { entry, info: given } of add) {
-    const key = requestKey(entry);
-    if (key === undefined) continue;
+  /** The entry as written in the list, by key, for entries present after the removals (the first of them). */
+  const present = new Map<number | string, string>();
+  for (const [key, at] of wanted) {
+    // Only the last occurrence of a key can have been dropped, so the first stays unless it was the only one.
+    if (at.first >= 0 && !(at.first === at.last && drop.has(at.first))) present.set(key, list[at.first] ?? '');
+  }
+  for (let a = 0; a < add.length; a++) {
+    const { entry, info: given } = add[a] as EntryInput;
+    const key = addKeys[a] as number | string | EntryError;
+    if (!isKey(key)) {
+      out.errors.push(key);
+      continue;
+    }
     const existing = present.get(key);
     if (existing !== undefined) {
       // Present: only a note or expiry time given with it changes something.

@@ -27,7 +27,7 @@ const V4_SPACE = 2 ** 32;
 const V6_SPACE = 1n << 128n;
 
 /** Interval starts (ascending, first is 0) and the entry index labelling each interval (-1 = none). */
-interface Intervals<T> {
+export interface Intervals<T> {
   readonly starts: T[];
   readonly labels: number[];
 }
@@ -89,7 +89,7 @@ class Table4 {
   private readonly data: Uint32Array;
   private readonly slots: Uint32Array;
 
-  constructor(intervals: Intervals<number>) {
+  constructor(intervals: { readonly starts: ArrayLike<number>; readonly labels: ArrayLike<number> }) {
     const n = intervals.starts.length;
     this.data = new Uint32Array(2 * n);
     for (let i = 0; i < n; i++) {
@@ -152,20 +152,108 @@ function normalizeRange(range: Range): Range {
   return range;
 }
 
+/**
+ * The IPv4 intervals of prefixes given as uint32 starts and prefix lengths (entry i labelled `labels[i]`,
+ * labels ascending): the same result as `sweep` over the same prefixes, on typed arrays. The order (start
+ * ascending, wider first, earlier entry first) comes from three stable counting-sort passes (prefix length,
+ * low 16 bits, high 16 bits of the start), so a list of a hundred thousand prefixes sorts in a few
+ * milliseconds without a comparison function.
+ */
+export function intervals4(starts: Uint32Array, prefixes: Uint8Array, labels: Int32Array): { starts: Float64Array; labels: Int32Array } {
+  const n = starts.length;
+  let order = new Uint32Array(n);
+  let next = new Uint32Array(n);
+  const byPrefix = new Uint32Array(34);
+  for (let i = 0; i < n; i++) {
+    const b = (prefixes[i] as number) + 1;
+    byPrefix[b] = (byPrefix[b] as number) + 1;
+  }
+  for (let b = 1; b < 34; b++) byPrefix[b] = (byPrefix[b] as number) + (byPrefix[b - 1] as number);
+  for (let i = 0; i < n; i++) {
+    const b = prefixes[i] as number;
+    const at = byPrefix[b] as number;
+    byPrefix[b] = at + 1;
+    order[at] = i;
+  }
+  const counts = new Uint32Array(65537);
+  for (const shift of [0, 16]) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const b = (((starts[i] as number) >>> shift) & 0xffff) + 1;
+      counts[b] = (counts[b] as number) + 1;
+    }
+    for (let b = 1; b < 65537; b++) counts[b] = (counts[b] as number) + (counts[b - 1] as number);
+    for (let k = 0; k < n; k++) {
+      const i = order[k] as number;
+      const b = ((starts[i] as number) >>> shift) & 0xffff;
+      const at = counts[b] as number;
+      counts[b] = at + 1;
+      next[at] = i;
+    }
+    [order, next] = [next, order];
+  }
+  // The sweep: a stack of open prefixes (at most 33 nest), emitting an interval at every start and end.
+  const outStarts = new Float64Array(2 * n + 1);
+  const outLabels = new Int32Array(2 * n + 1);
+  outLabels[0] = -1;
+  let count = 1;
+  const emit = (pos: number, label: number): void => {
+    if (outStarts[count - 1] === pos) count--;
+    if (count > 0 && outLabels[count - 1] === label) return;
+    outStarts[count] = pos;
+    outLabels[count] = label;
+    count++;
+  };
+  const stackAfter = new Float64Array(34);
+  const stackLabel = new Int32Array(34);
+  let depth = 0;
+  let prevStart = -1;
+  let prevAfter = -1;
+  for (let k = 0; k <= n; k++) {
+    const i = k < n ? (order[k] as number) : -1;
+    const start = i < 0 ? V4_SPACE : (starts[i] as number);
+    const after = i < 0 ? V4_SPACE : start + 2 ** (32 - (prefixes[i] as number));
+    if (i >= 0 && start === prevStart && after === prevAfter) continue;
+    prevStart = start;
+    prevAfter = after;
+    // Close the prefixes that end at or before this start (all of them at the end).
+    while (depth > 0 && (stackAfter[depth - 1] as number) <= start) {
+      const closed = stackAfter[depth - 1] as number;
+      depth--;
+      if (closed !== V4_SPACE) emit(closed, depth > 0 ? (stackLabel[depth - 1] as number) : -1);
+    }
+    if (i < 0) break;
+    const label = labels[i] as number;
+    stackAfter[depth] = after;
+    stackLabel[depth] = label;
+    depth++;
+    emit(start, label);
+  }
+  return { starts: outStarts.subarray(0, count), labels: outLabels.subarray(0, count) };
+}
+
+/** IPv4 ranges (already normalized to family 4) as the typed arrays intervals4 takes. */
 function buildTable4(ranges: readonly Range[], labels: readonly number[]): Table4 {
   const n = ranges.length;
-  const starts = new Float64Array(n);
-  const afters = new Float64Array(n);
+  const starts = new Uint32Array(n);
+  const prefixes = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const r = ranges[i] as Range;
     starts[i] = Number(r.network);
-    afters[i] = (starts[i] as number) + 2 ** (32 - r.prefix);
+    prefixes[i] = r.prefix;
   }
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => (starts[a] as number) - (starts[b] as number) || (afters[b] as number) - (afters[a] as number)
-    || (labels[a] as number) - (labels[b] as number));
-  return new Table4(sweep(order, starts, afters, (i) => labels[i] as number, 0, V4_SPACE));
+  return new Table4(intervals4(starts, prefixes, Int32Array.from(labels)));
+}
+
+/** The generic sweep over IPv4 prefixes (bigint-free but comparison-sorted): the reference intervals4 is checked against. */
+export function intervals4Reference(starts: ArrayLike<number>, prefixes: ArrayLike<number>, labels: ArrayLike<number>): Intervals<number> {
+  const n = starts.length;
+  const s = Float64Array.from(starts);
+  const a = new Float64Array(n);
+  for (let i = 0; i < n; i++) a[i] = (s[i] as number) + 2 ** (32 - (prefixes[i] as number));
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((x, y) => (s[x] as number) - (s[y] as number) || (a[y] as number) - (a[x] as number) || (labels[x] as number) - (labels[y] as number));
+  return sweep(order, s, a, (i) => labels[i] as number, 0, V4_SPACE);
 }
 
 function buildTable6(ranges: readonly Range[], labels: readonly number[]): Table6 {
@@ -189,37 +277,79 @@ function invalidAddress(): never {
 }
 
 /**
- * A compiled lookup from ranges to values: the most specific range containing an address gives its value.
- * Policy code compiles once and asks with strings or already parsed Address objects.
+ * The lookup structure alone: the index (in input order) of the most specific range containing an address.
  */
-export class RangeMap<E> implements Matcher<E> {
-  readonly size: number;
-  private readonly values: E[];
-  private readonly v4: Table4;
-  private readonly v6: Table6;
+export class RangeIndex {
+  private constructor(readonly size: number, private readonly v4: Table4, private readonly v6: Table6) {}
 
-  constructor(entries: Iterable<readonly [Range, E]>) {
-    const values: E[] = [];
+  /** Over `ranges` (each checked to be a well-formed Range unless `checked` is false). */
+  static of(ranges: readonly Range[], checked = true): RangeIndex {
+    if (checked) for (const range of ranges) checkRange(range);
+    return RangeIndex.ofLists([ranges.map((range) => ({ range }))]);
+  }
+
+  /**
+   * Over the ranges of parsed entries (from the parser, so not checked again), the lists one after the
+   * other: an entry's index counts from the first entry of the first list. IPv4 ranges go straight into
+   * typed arrays, with no intermediate list, since a profile may hold a hundred thousand of them.
+   */
+  static ofLists(lists: readonly (readonly { readonly range: Range }[])[]): RangeIndex {
+    let total = 0;
+    let count4 = 0;
+    for (const list of lists) {
+      total += list.length;
+      for (const { range } of list) if (range.family === 4) count4++;
+    }
+    const starts = new Uint32Array(count4);
+    const prefixes = new Uint8Array(count4);
+    const labels4 = new Int32Array(count4);
+    const r6: Range[] = [];
+    const l6: number[] = [];
+    let i = 0;
+    let k = 0;
+    for (const list of lists) {
+      for (const { range } of list) {
+        const r = range.family === 4 ? range : normalizeRange(range);
+        if (r.family === 4) {
+          if (r === range) {
+            starts[k] = Number(r.network);
+            prefixes[k] = r.prefix;
+            labels4[k++] = i;
+          } else {
+            // A mapped IPv6 range (rare): the arrays were sized without it.
+            return RangeIndex.ofRanges(lists, total);
+          }
+        } else {
+          r6.push(r);
+          l6.push(i);
+        }
+        i++;
+      }
+    }
+    return new RangeIndex(total, new Table4(intervals4(starts, prefixes, labels4)), buildTable6(r6, l6));
+  }
+
+  /** The plain way, for lists with IPv4-mapped IPv6 ranges. */
+  private static ofRanges(lists: readonly (readonly { readonly range: Range }[])[], total: number): RangeIndex {
     const r4: Range[] = [];
     const l4: number[] = [];
     const r6: Range[] = [];
     const l6: number[] = [];
-    for (const [range, value] of entries) {
-      checkRange(range);
-      const r = normalizeRange(range);
-      if (r.family === 4) {
-        r4.push(r);
-        l4.push(values.length);
-      } else {
-        r6.push(r);
-        l6.push(values.length);
+    let i = 0;
+    for (const list of lists) {
+      for (const { range } of list) {
+        const r = normalizeRange(range);
+        if (r.family === 4) {
+          r4.push(r);
+          l4.push(i);
+        } else {
+          r6.push(r);
+          l6.push(i);
+        }
+        i++;
       }
-      values.push(value);
     }
-    this.values = values;
-    this.size = values.length;
-    this.v4 = buildTable4(r4, l4);
-    this.v6 = buildTable6(r6, l6);
+    return new RangeIndex(total, buildTable4(r4, l4), buildTable6(r6, l6));
   }
 
   /** Index (in input order) of the most specific entry containing the address, or -1. */
@@ -241,6 +371,33 @@ export class RangeMap<E> implements Matcher<E> {
     }
     if (a.family !== 6 || a.value >= V6_SPACE) invalidAddress();
     return this.v6.lookup(a.value);
+  }
+}
+
+/**
+ * A compiled lookup from ranges to values: the most specific range containing an address gives its value.
+ * Policy code compiles once and asks with strings or already parsed Address objects.
+ */
+export class RangeMap<E> implements Matcher<E> {
+  readonly size: number;
+  private readonly values: E[];
+  private readonly index: RangeIndex;
+
+  constructor(entries: Iterable<readonly [Range, E]>) {
+    const values: E[] = [];
+    const ranges: Range[] = [];
+    for (const [range, value] of entries) {
+      ranges.push(range);
+      values.push(value);
+    }
+    this.values = values;
+    this.index = RangeIndex.of(ranges);
+    this.size = values.length;
+  }
+
+  /** Index (in input order) of the most specific entry containing the address, or -1. */
+  indexOf(address: string | Address): number {
+    return this.index.indexOf(address);
   }
 
   has(address: string | Address): boolean {

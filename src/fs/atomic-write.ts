@@ -4,6 +4,7 @@
  * removeStaleTempFiles clears those of a target at start-up, never one a live process may still write.
  */
 import { randomBytes } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -12,13 +13,19 @@ export function tempFileName(file: string, pid: number, random: string): string 
   return join(dirname(file), `.${basename(file)}.${pid}.${random}.tmp`);
 }
 
-/** `mode` applies to a newly created file (default 0o600: profiles and caches are nobody else's business). */
-export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<void> {
+/**
+ * `mode` applies to a newly created file (default 0o600: profiles and caches are nobody else's business).
+ * Resolves to the status of the file written (taken before the rename, so it is the file this call wrote
+ * even should another writer replace it right after).
+ */
+export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<BigIntStats> {
   const temp = tempFileName(file, process.pid, randomBytes(4).toString('hex'));
   const handle = await open(temp, 'wx', mode);
+  let stats: BigIntStats;
   try {
     await handle.writeFile(text, 'utf8');
     await handle.sync();
+    stats = await handle.stat({ bigint: true });
   } finally {
     await handle.close();
   }
@@ -28,6 +35,7 @@ export async function writeFileAtomic(file: string, text: string, mode = 0o600):
     await rm(temp, { force: true });
     throw error;
   }
+  return stats;
 }
 
 function escapeRegExp(text: string): string {

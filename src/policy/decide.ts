@@ -1,9 +1,10 @@
 /**
  * The decision: a profile compiles once (parse, validate, build matchers) into a function from a source
- * address to a verdict. Verdicts are built at compile time, one per entry, so a decision allocates nothing.
+ * address to a verdict. An entry's verdict is built the first time it decides and then kept, so compiling a
+ * large list makes no object per entry and a later decision by the same entry allocates nothing.
  * A disabled profile allows everyone; otherwise the most specific entry of either list decides.
  */
-import { compileRangeMap, type RangeMap } from '../cidr/matcher.js';
+import { RangeIndex } from '../cidr/matcher.js';
 import { parseAddress } from '../cidr/parse.js';
 import type { Address, Range } from '../cidr/types.js';
 import { IpgateError } from '../errors.js';
@@ -48,25 +49,37 @@ const NOT_AUTHORIZED: Verdict = Object.freeze({ allowed: false, reason: 'not-aut
 const EGRESS_ONLY_DENIED: Verdict = Object.freeze({ allowed: false, reason: 'egress-only' });
 
 /**
- * One lookup table for both lists: each range maps to its (frozen, shared) verdict. The authorized rows come
- * first and the table keeps the first of equal ranges, so on equal ranges the authorized entry is named.
+ * One lookup table for both lists, each entry's (frozen) verdict made when it first decides. The authorized
+ * rows come first and the table keeps the first of equal ranges, so on equal ranges the authorized entry is
+ * named.
  */
-function verdictTable(authorized: readonly CompiledEntry[], egress: readonly CompiledEntry[]): RangeMap<Verdict> {
-  const rows: (readonly [Range, Verdict])[] = [];
-  for (const { entry, range } of authorized) rows.push([range, Object.freeze({ allowed: true, reason: 'authorized', matched: entry })]);
-  for (const { entry, range } of egress) rows.push([range, Object.freeze({ allowed: true, reason: 'egress', matched: entry })]);
-  return compileRangeMap(rows);
+function verdictTable(authorized: readonly CompiledEntry[], egress: readonly CompiledEntry[], miss: Verdict): (address: string | Address) => Verdict {
+  const a = authorized.length;
+  const index = RangeIndex.ofLists([authorized, egress]);
+  const verdicts: (Verdict | undefined)[] = [];
+  const make = (i: number): Verdict => {
+    const verdict: Verdict = i < a
+      ? Object.freeze({ allowed: true, reason: 'authorized', matched: (authorized[i] as CompiledEntry).entry })
+      : Object.freeze({ allowed: true, reason: 'egress', matched: (egress[i - a] as CompiledEntry).entry });
+    verdicts[i] = verdict;
+    return verdict;
+  };
+  return (address) => {
+    const i = index.indexOf(address);
+    return i < 0 ? miss : (verdicts[i] ?? make(i));
+  };
 }
 
-/** The ranges of a valid profile's parsed entries (all are ranges once the profile validated). */
+/**
+ * The ranges of a valid profile's parsed entries (all are ranges once the profile validated): the parsed
+ * entries themselves (each is an entry and its range), in a frozen list of their own.
+ */
 function rangesOf(parsed: readonly ParsedEntry[]): readonly CompiledEntry[] {
-  const out: CompiledEntry[] = [];
   for (const e of parsed) {
     // Unreachable for a valid profile; never compile a list that lost an entry.
     if (e.kind !== 'range') throw new IpgateError('ERR_PROFILE_INVALID', `Entry ${JSON.stringify(e.entry)} is not a range`);
-    out.push(e);
   }
-  return Object.freeze(out);
+  return Object.freeze(parsed.slice() as CompiledEntry[]);
 }
 
 /**
@@ -98,14 +111,13 @@ export function compileProfile(profile: Profile, analysis: ProfileAnalysis = ana
   }
   const only = authorizedRanges[0];
   const egressOnly = authorizedRanges.length === 1 && only !== undefined && isEgressOnlySentinel(only.range);
-  const table = verdictTable(egressOnly ? [] : authorizedRanges, egressRanges);
-  const miss = egressOnly ? EGRESS_ONLY_DENIED : NOT_AUTHORIZED;
+  const decideFor = verdictTable(egressOnly ? [] : authorizedRanges, egressRanges, egressOnly ? EGRESS_ONLY_DENIED : NOT_AUTHORIZED);
   return {
     profile: snapshot,
     entries,
     authorizedRanges,
     egressRanges,
-    decide: (address) => table.match(address) ?? miss,
+    decide: decideFor,
   };
 }
 

@@ -5,7 +5,8 @@
  * writes, the profile state compiles what the store reports), and each repeat on equal lists is free.
  *
  * An analysis is remembered only when every entry parsed as a range: it then depends on nothing but the lists
- * and the options (a reference check is asked about non-ranges only).
+ * and the options (a reference check is asked about non-ranges only). Lists that differ from the remembered
+ * ones take its parsed entries where they agree with it, so only what changed is parsed.
  */
 import { compileProfile, type CompiledProfile } from './decide.js';
 import { sameLists, type Profile } from './profile.js';
@@ -27,7 +28,8 @@ export class ProfileCache {
     const vnet = options.vnetIntegration === true;
     const last = this.analysis;
     if (last !== undefined && last.target === target && last.vnet === vnet && sameLists(last.profile, profile)) return copy(last.analysis);
-    const analysis = analyzeProfile(profile, options);
+    // The last analysis lends the entries the new lists share with it (a PATCH of a large list parses its change).
+    const analysis = analyzeProfile(profile, options, last?.analysis);
     const onlyRanges = analysis.authorized.every((e) => e.kind === 'range') && analysis.egress.every((e) => e.kind === 'range');
     if (onlyRanges && Array.isArray(profile.authorizedIpRanges) && Array.isArray(profile.egressIpRanges)) {
       for (const p of analysis.result.problems) Object.freeze(p);

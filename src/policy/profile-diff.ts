@@ -18,19 +18,35 @@ export type ProfileDiff = { readonly [F in ProfileField]: FieldDiff };
 
 export const PROFILE_FIELDS: readonly ProfileField[] = ['authorizedIpRanges', 'egressIpRanges'];
 
+/** Where an entry was seen: in the old list only (so far), in both, or in the new list only. */
+const OLD = 0;
+const BOTH = 1;
+const NEW = 2;
+
 function fieldDiff(before: Profile, after: Profile, field: ProfileField): FieldDiff {
-  const old = new Set(before[field]);
-  const now = new Set(after[field]);
+  const notes = (after.entryInfo?.[field]?.size ?? 0) > 0 || (before.entryInfo?.[field]?.size ?? 0) > 0;
   const added: string[] = [];
   const updated: string[] = [];
-  const notes = (after.entryInfo?.[field]?.size ?? 0) > 0 || (before.entryInfo?.[field]?.size ?? 0) > 0;
-  for (const entry of now) {
-    if (!old.has(entry)) added.push(entry);
-    else if (notes && !sameInfo(infoOf(before, field, entry), infoOf(after, field, entry))) updated.push(entry);
+  // One map over both lists (a large list is hashed once): the old entries first, in order, then the new.
+  const seen = new Map<string, number>();
+  // (A malformed profile may lack a list: nothing to compare then, as with a set of no entries.)
+  for (const entry of before[field] ?? []) seen.set(entry, OLD);
+  for (const entry of after[field] ?? []) {
+    const where = seen.get(entry);
+    if (where === undefined) {
+      seen.set(entry, NEW);
+      added.push(entry);
+    } else if (where === OLD) {
+      seen.set(entry, BOTH);
+      if (notes && !sameInfo(infoOf(before, field, entry), infoOf(after, field, entry))) updated.push(entry);
+    }
   }
   const removed: string[] = [];
   const kept: string[] = [];
-  for (const entry of old) (now.has(entry) ? kept : removed).push(entry);
+  for (const [entry, where] of seen) {
+    if (where === NEW) break; // (the new entries come after every old one)
+    (where === BOTH ? kept : removed).push(entry);
+  }
   return { added, removed, updated, kept };
 }
 

@@ -155,22 +155,52 @@ export function rangeKey(range: Range): number | string {
   return range.family === 4 ? Number(range.network) * 64 + range.prefix : `${range.network.toString(16)}/${range.prefix}`;
 }
 
-/** Whether some IPv4 range is listed twice (one sort of numeric keys; most lists have no repeat at all). */
-function hasIpv4Repeat(entries: readonly ParsedEntry[]): boolean {
-  const keys: number[] = [];
-  for (const e of entries) if (e.kind === 'range' && e.range.family === 4) keys.push(rangeKey(e.range) as number);
-  const sorted = Float64Array.from(keys).sort();
+/** The rangeKey of every IPv4 range of `entries`, from `from` on, sorted. */
+function ipv4KeysFrom(entries: readonly ParsedEntry[], from: number): Float64Array {
+  const keys = new Float64Array(entries.length - from);
+  let n = 0;
+  for (let i = from; i < entries.length; i++) {
+    const e = entries[i] as ParsedEntry;
+    if (e.kind === 'range' && e.range.family === 4) keys[n++] = rangeKey(e.range) as number;
+  }
+  return keys.subarray(0, n).sort();
+}
+
+/** Two sorted key arrays as one. */
+function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = (a[i] as number) <= (b[j] as number) ? (a[i++] as number) : (b[j++] as number);
+  while (i < a.length) out[k++] = a[i++] as number;
+  while (j < b.length) out[k++] = b[j++] as number;
+  return out;
+}
+
+/**
+ * The sorted rangeKeys of the IPv4 ranges of a list. When the list is an earlier one with entries added at
+ * its end (`kept` leading entries are the earlier analysis's own), the earlier keys are merged with the
+ * new ones instead of sorting them all again.
+ */
+export function sortedIpv4Keys(entries: readonly ParsedEntry[], earlier?: { readonly length: number; readonly keys: Float64Array }, kept = 0): Float64Array {
+  if (earlier !== undefined && kept === earlier.length && entries.length >= kept) return mergeSorted(earlier.keys, ipv4KeysFrom(entries, kept));
+  return ipv4KeysFrom(entries, 0);
+}
+
+/** Whether some IPv4 range is listed twice, from the sorted keys (most lists have no repeat at all). */
+function hasIpv4Repeat(sorted: Float64Array): boolean {
   for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return true;
   return false;
 }
 
 /** Rule: the same range (after canonicalization) listed twice is a warning. */
-export function ruleDuplicates(field: ProfileField, entries: readonly ParsedEntry[]): ProfileProblem[] {
+export function ruleDuplicates(field: ProfileField, entries: readonly ParsedEntry[], ipv4Keys: Float64Array = sortedIpv4Keys(entries)): ProfileProblem[] {
   // Ranges and names (tags, references) are kept apart: a name never parses, so it never equals a range.
   const seenRanges = new Map<number | string, ParsedEntry>();
   const seenNames = new Map<string, ParsedEntry>();
   const out: ProfileProblem[] = [];
-  const ipv4Repeats = hasIpv4Repeat(entries);
+  const ipv4Repeats = hasIpv4Repeat(ipv4Keys);
   for (const e of entries) {
     if (e.kind === 'invalid' || (!ipv4Repeats && e.kind === 'range' && e.range.family === 4)) continue;
     const seen: Map<number | string, ParsedEntry> = e.kind === 'range' ? seenRanges : seenNames;
@@ -268,6 +298,8 @@ export interface ProfileAnalysis {
   /** One per list entry, in list order (both empty when the lists are not arrays). */
   readonly authorized: readonly ParsedEntry[];
   readonly egress: readonly ParsedEntry[];
+  /** The sorted rangeKeys of each list's IPv4 ranges (see sortedIpv4Keys), for judging the next version of the lists. */
+  readonly ipv4Keys?: { readonly authorized: Float64Array; readonly egress: Float64Array };
 }
 
 /** Validates a profile and reports every problem at once (errors and warnings), in list order. */
@@ -275,25 +307,59 @@ export function validateProfile(profile: Profile, options: ValidateOptions = {})
   return analyzeProfile(profile, options).result;
 }
 
-/** validateProfile, also giving the parsed entries, so a caller that goes on to compile parses nothing twice. */
-export function analyzeProfile(profile: Profile, options: ValidateOptions = {}): ProfileAnalysis {
+/**
+ * validateProfile, also giving the parsed entries, so a caller that goes on to compile parses nothing twice.
+ * `earlier`, an analysis of an earlier version of the lists (with the same options), lets the entries it
+ * parsed as ranges be taken from it instead of parsed again: a change of one entry in a large list parses
+ * that entry.
+ */
+export function analyzeProfile(profile: Profile, options: ValidateOptions = {}, earlier?: ProfileAnalysis): ProfileAnalysis {
   const target = options.target ?? 'ipgate';
   if (target !== 'ipgate' && target !== 'aks') {
     throw new IpgateError('ERR_TARGET', `Unknown validation target ${quote(String(target))}; expected ipgate or aks`, { input: String(target) });
   }
   const shape = ruleListShape(profile);
   if (shape.length > 0) return { result: { valid: false, problems: shape }, authorized: [], egress: [] };
-  return analyzeUncached(profile, target, options);
+  return analyzeUncached(profile, target, options, earlier);
 }
 
 function pushAll<T>(into: T[], items: readonly T[]): void {
   for (const item of items) into.push(item);
 }
 
-function analyzeUncached(profile: Profile, target: ValidationTarget, options: ValidateOptions): ProfileAnalysis {
+/**
+ * Parses a list, taking the entry at the same index of `earlier` where it is the same text parsed as a range
+ * (parsing depends on the text alone). Also returns how many leading entries were taken that way.
+ */
+function parseList(field: ProfileField, list: readonly string[], problems: ProfileProblem[], reference: ReferenceCheck | undefined, earlier: readonly ParsedEntry[] | undefined): { parsed: ParsedEntry[]; kept: number } {
+  const parsed: ParsedEntry[] = new Array<ParsedEntry>(list.length);
+  let kept = 0;
+  let leading = true;
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i] as string;
+    const before = earlier?.[i];
+    if (before !== undefined && before.kind === 'range' && before.entry === entry) {
+      parsed[i] = before;
+      if (leading) kept++;
+      continue;
+    }
+    leading = false;
+    parsed[i] = parseEntry(field, i, entry, problems, reference);
+  }
+  return { parsed, kept };
+}
+
+function analyzeUncached(profile: Profile, target: ValidationTarget, options: ValidateOptions, earlier?: ProfileAnalysis): ProfileAnalysis {
   const problems: ProfileProblem[] = [];
-  const authorized = profile.authorizedIpRanges.map((entry, index) => parseEntry('authorizedIpRanges', index, entry, problems, options.reference));
-  const egress = profile.egressIpRanges.map((entry, index) => parseEntry('egressIpRanges', index, entry, problems, options.reference));
+  const a = parseList('authorizedIpRanges', profile.authorizedIpRanges, problems, options.reference, earlier?.authorized);
+  const e = parseList('egressIpRanges', profile.egressIpRanges, problems, options.reference, earlier?.egress);
+  const authorized = a.parsed;
+  const egress = e.parsed;
+  const keys = earlier?.ipv4Keys;
+  const ipv4Keys = {
+    authorized: sortedIpv4Keys(authorized, keys === undefined ? undefined : { length: earlier?.authorized.length ?? 0, keys: keys.authorized }, a.kept),
+    egress: sortedIpv4Keys(egress, keys === undefined ? undefined : { length: earlier?.egress.length ?? 0, keys: keys.egress }, e.kept),
+  };
 
   for (const e of authorized) {
     const at = { field: 'authorizedIpRanges' as const, index: e.index, entry: e.entry };
@@ -304,7 +370,7 @@ function analyzeUncached(profile: Profile, target: ValidationTarget, options: Va
     }
   }
   pushAll(problems, ruleEgressOnlyAlone(authorized));
-  pushAll(problems, ruleDuplicates('authorizedIpRanges', authorized));
+  pushAll(problems, ruleDuplicates('authorizedIpRanges', authorized, ipv4Keys.authorized));
   if (target === 'aks') {
     pushAll(problems, ruleAksAllowAllAlone(authorized));
     pushAll(problems, ruleAksServiceTags(authorized, options.vnetIntegration === true));
@@ -315,7 +381,7 @@ function analyzeUncached(profile: Profile, target: ValidationTarget, options: Va
     const p = ruleEgressEntry(e);
     if (p !== undefined) problems.push(p);
   }
-  pushAll(problems, ruleDuplicates('egressIpRanges', egress));
+  pushAll(problems, ruleDuplicates('egressIpRanges', egress, ipv4Keys.egress));
   problems.sort(orderProblems);
-  return { result: { valid: !problems.some((p) => p.severity === 'error'), problems }, authorized, egress };
+  return { result: { valid: !problems.some((p) => p.severity === 'error'), problems }, authorized, egress, ipv4Keys };
 }

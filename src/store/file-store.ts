@@ -5,8 +5,8 @@
  * writes. Every accepted change, written here or edited on disk, is recorded in the history file next to it
  * (./history-file.ts); an edit on disk once, by whoever notices it first.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { watch, type BigIntStats, type FSWatcher } from 'node:fs';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { IpgateError } from '../errors.js';
 import { infoOf, sameInfo } from '../policy/entry-info.js';
@@ -16,6 +16,7 @@ import type { ProfileCheck } from '../policy/validate.js';
 import type { StoreFormat } from '../config/types.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { checkEncodable, decodeProfile, encodeProfile, revisionOf } from './codec.js';
+import { appendedListText, writtenJsonProfile } from './written-profile.js';
 import { HistoryFile, historyFileOf } from './history-file.js';
 import { changeRecord, etag, newestFirst, type ChangeRecord, type HistoryQuery } from './history.js';
 import { editListText } from './list-file.js';
@@ -33,6 +34,22 @@ export interface FileStoreOptions {
   readonly check?: ProfileCheck;
   /** Size of the history file before it is rotated (default 4 MiB; one rotated file is kept). */
   readonly historyMaxBytes?: number;
+}
+
+/**
+ * What identifies the file's content without reading it: inode, size and modification time to the
+ * nanosecond. A write (an editor's rename, or one in place) changes at least one of them.
+ */
+function identity(s: BigIntStats): string {
+  return `${s.ino}:${s.size}:${s.mtimeNs}`;
+}
+
+async function identityOf(file: string): Promise<string | undefined> {
+  try {
+    return identity(await stat(file, { bigint: true }));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The one profile a file store holds. */
@@ -63,6 +80,12 @@ export class FileStore implements ProfileStore {
   /** The text of the good snapshot (a list file is edited from it). */
   private text: string;
   private readonly historyFile: HistoryFile;
+  /**
+   * The identity of the file as this store last read or wrote it (undefined: not known). A read finding the
+   * file with this identity (before a write, or the watcher reporting the store's own write) skips it:
+   * nobody has written the file since.
+   */
+  private identity: string | undefined;
 
   private constructor(private readonly options: FileStoreOptions, snapshot: StoreSnapshot, text: string) {
     this.description = `${options.format === 'json' ? 'file' : 'ranges file'} ${options.file}`;
@@ -103,6 +126,7 @@ export class FileStore implements ProfileStore {
 
   compareAndSwap(expectedRevision: string, profile: Profile, origin: ChangeOrigin = DEFAULT_ORIGIN, diff?: ProfileDiff): Promise<StoreSnapshot> {
     return this.serialize(async () => {
+      // An edit on disk not yet seen (the watcher waits for a quiet moment) is read before writing over it.
       await this.readNow();
       if (expectedRevision !== this.snapshot.revision) {
         throw new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expectedRevision}" (now "${this.snapshot.revision}"); read it again and retry`, {
@@ -113,7 +137,8 @@ export class FileStore implements ProfileStore {
       const { text, decoded } = this.encode(profile, change);
       const revision = revisionOf(text);
       if (revision === this.snapshot.revision) return this.snapshot;
-      await writeFileAtomic(this.options.file, text);
+      this.identity = undefined; // (should the write fail, the file is read again next time)
+      this.identity = identity(await writeFileAtomic(this.options.file, text));
       const before = this.snapshot;
       this.snapshot = { profile: decoded, revision };
       this.text = text;
@@ -140,6 +165,8 @@ export class FileStore implements ProfileStore {
     const { file, format, check } = this.options;
     if (format === 'list') {
       checkEncodable(format, profile, file);
+      const appended = appendedListText(this.text, this.snapshot.profile, profile, diff.authorizedIpRanges, file, check);
+      if (appended !== undefined) return appended;
       const edited = editListText(this.text, profile, diff.authorizedIpRanges);
       try {
         const decoded = decodeProfile(format, edited, file, check);
@@ -149,7 +176,7 @@ export class FileStore implements ProfileStore {
       }
     }
     const text = encodeProfile(format, profile, file);
-    return { text, decoded: decodeProfile(format, text, file, check) };
+    return { text, decoded: (format === 'json' ? writtenJsonProfile(profile, check) : undefined) ?? decodeProfile(format, text, file, check) };
   }
 
   history(query: HistoryQuery): Promise<ChangeRecord[]> {
@@ -219,8 +246,13 @@ export class FileStore implements ProfileStore {
   /** Reads the file; adopts it when good and new, reports it when bad (once per content unless forced). */
   private async readNow(force = false): Promise<void> {
     let text: string;
+    // Taken before the read: should the file change in between, it is read again. The file as this store
+    // last wrote or read it is not read again (the watcher also reports the store's own writes).
+    const seen = await identityOf(this.options.file);
+    if (!force && seen !== undefined && seen === this.identity) return;
     try {
       text = await readFile(this.options.file, 'utf8');
+      this.identity = seen;
     } catch (error) {
       const reason = describeFileError(error);
       if (force || this.lastSeen !== `missing:${reason}`) {

@@ -3,6 +3,7 @@ import { IpgateError } from '../errors.js';
 import type { Profile } from '../policy/profile.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import { decodeJson, defaultProfileCheck, encodeJson, revisionOf } from './codec.js';
+import { writtenJsonProfile } from './written-profile.js';
 import { changeRecord, HISTORY_KEEP, newestFirst, type ChangeRecord, type HistoryQuery } from './history.js';
 import { DEFAULT_ORIGIN, type ChangeOrigin, type ProfileDiff, type ProfileStore, type StoreEvent, type StoreListener, type StoreSnapshot } from './types.js';
 
@@ -26,11 +27,12 @@ export class MemoryStore implements ProfileStore {
     if (expectedRevision !== this.snapshot.revision) {
       return Promise.reject(new IpgateError('ERR_PRECONDITION', `The profile changed since revision "${expectedRevision}" (now "${this.snapshot.revision}"); read it again and retry`, { input: expectedRevision }));
     }
-    const text = encodeJson(profile);
+    let text: string;
     let decoded: Profile;
     try {
       // The same rules as every stored value (and a copy, so later changes to the caller's arrays do nothing).
-      decoded = decodeJson(text, 'memory', this.check);
+      text = encodeJson(profile);
+      decoded = writtenJsonProfile(profile, this.check) ?? decodeJson(text, 'memory', this.check);
     } catch (error) {
       return Promise.reject(error);
     }
