@@ -6,13 +6,18 @@
  *   numeric what the data plane does: IPv4 as numbers, the previous generation's sorted keys updated with
  *           the entries that changed (one entry added or removed), one linear union and subtraction
  * for one entry added (PATCH), one removed, and a full replace (another 100,000). Medians of N runs, in CPU
- * time of the process (a loaded machine's wait for a core left out).
+ * time of the process (a loaded machine's wait for a core left out). Then ipgate's other work in a full
+ * rewrite: the batch text nft reads and parsing the set nft lists back.
  *
  *   node dist/bench/nftables/plan.bench.js [RUNS]
  */
 import { loadavg } from 'node:os';
 import { intervalsOf, sameIntervals, subtractIntervals, type Interval } from '../../src/cidr/intervals.js';
+import { v4Count } from '../../src/cidr/intervals-v4.js';
 import { AllowedSets, MAPPED_INTERVAL } from '../../src/nftables/allowed-sets.js';
+import { elementsOf } from '../../src/nftables/elements.js';
+import { parseListing } from '../../src/nftables/readback.js';
+import { batch, replaceSets } from '../../src/nftables/ruleset.js';
 import { emptyContents, plan } from '../../src/nftables/update-plan.js';
 import { allowedRanges } from '../../src/policy/allowed.js';
 import { compileProfile, type CompiledProfile } from '../../src/policy/decide.js';
@@ -83,3 +88,12 @@ for (const c of cases) {
   );
   console.log(`  ${c.name.padEnd(32)} ${big.toFixed(1).padStart(7)}  ${alone.toFixed(1).padStart(8)}  ${(big / alone).toFixed(1).padStart(5)}x`);
 }
+
+// ipgate's share of a full rewrite beyond the plan: the batch text nft reads, and parsing the read back.
+const full = new AllowedSets().of(other);
+const batchMs = time(() => batch(replaceSets([{ role: 'allow', family: 4, intervals: full[4] }])));
+const listing = JSON.stringify({
+  nftables: [{ metainfo: { version: '1.0.6' } }, { set: { family: 'inet', name: 'allow_v4', table: 'ipgate', type: 'ipv4_addr', handle: 3, flags: ['interval'], elem: elementsOf(4, full[4]) } }],
+});
+const parseMs = time(() => parseListing(listing));
+console.log(`  full replace, ipgate beyond the plan: batch text for nft ${batchMs.toFixed(1)} ms (${(batch(replaceSets([{ role: 'allow', family: 4, intervals: full[4] }])).length / 1e6).toFixed(1)} MB), parsing the read back ${parseMs.toFixed(1)} ms (${v4Count(full[4])} intervals)`);

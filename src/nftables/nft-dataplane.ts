@@ -186,6 +186,7 @@ export class NftDataPlane implements DataPlane {
     const started = Date.now();
     const step = plan(this.contents, this.allowed.of(generation.compiled));
     const plannedMs = Date.now() - started;
+    const incremental = this.allowed.reused;
     try {
       if (step.changes.length > 0) await this.nft.applyQuick(replaceSets(step.changes));
     } catch (error) {
@@ -217,7 +218,7 @@ export class NftDataPlane implements DataPlane {
     this.lastError = undefined;
     this.up = true;
     if (problems.length > 0) await this.repair(problems);
-    this.log('info', 'nft-applied', { generation: generation.generation, kind: step.kind, changedSets: names, elements: this.elements, plannedMs, enforcedMs, ms: Date.now() - started });
+    this.log('info', 'nft-applied', { generation: generation.generation, kind: step.kind, changedSets: names, elements: this.elements, incremental, plannedMs, enforcedMs, ms: Date.now() - started });
     if (this.config.revokeExisting) await this.revoke(generation.compiled);
   }
 
