@@ -16,7 +16,7 @@ import {
 import { parseRange } from '../src/cidr/parse.js';
 import { hostMask, type Range } from '../src/cidr/types.js';
 import { AllowedSets, MAPPED_INTERVAL } from '../src/nftables/allowed-sets.js';
-import { allowedIntervals } from '../src/nftables/elements.js';
+import { allowedIntervals, elementOf, elementsOf, v4PairOfElement } from '../src/nftables/elements.js';
 import { emptyContents, plan } from '../src/nftables/update-plan.js';
 import { allowedRanges } from '../src/policy/allowed.js';
 import { compileProfile, type CompiledEntry, type CompiledProfile } from '../src/policy/decide.js';
@@ -72,7 +72,7 @@ function reference(compiled: CompiledProfile): { 4: Interval[]; 6: Interval[] } 
 
 const v4List = fc.array(v4Range, { maxLength: 14 });
 
-test('numeric IPv4 union, subtraction and normalization equal the bigint intervals', () => {
+test('numeric IPv4 union, subtraction, normalization and nft elements equal the bigint path', () => {
   fc.assert(
     fc.property(v4List, v4List, (a, b) => {
       const x = v4Union(v4Keys(a));
@@ -89,6 +89,13 @@ test('numeric IPv4 union, subtraction and normalization equal the bigint interva
         return [first, first + 2 ** (32 - r.prefix) - 1];
       });
       assert.deepEqual(v4ToIntervals(v4Normalize(pairs)), normalizeIntervals([...bx, ...by]));
+      // nft's elements: written as the bigint path writes them, read back to the same intervals.
+      const subtracted = v4Subtract(x, y);
+      const elements = elementsOf(4, subtracted);
+      assert.deepEqual(elements, v4ToIntervals(subtracted).map((i) => elementOf(4, i)));
+      const back: number[] = [];
+      for (const e of elements) v4PairOfElement(e, back);
+      assert.deepEqual(Uint32Array.from(back), subtracted);
     }),
     { numRuns: 500 },
   );
@@ -230,4 +237,19 @@ test('modes: disabled, egress only (0.0.0.0/32), the IPv4-mapped block, and a ha
   check(handMade);
   assert.equal(sets.reused, false);
   assert.deepEqual(v4ToIntervals(allowedIntervals(handMade)[4]), [{ first: 0x0a000000n, last: 0x0affffffn }]);
+});
+
+test('IPv4 elements as nft lists them: wrapped, ranges, the whole space; other shapes refused', () => {
+  const pairs = (elements: unknown[]): number[] => {
+    const out: number[] = [];
+    for (const e of elements) v4PairOfElement(e, out);
+    return out;
+  };
+  assert.deepEqual(pairs([{ elem: { val: '10.0.0.1', comment: 'x' } }, { elem: { val: { prefix: { addr: '10.1.0.0', len: 16 } }, timeout: 5 } }]), [0x0a000001, 0x0a000001, 0x0a010000, 0x0a01ffff]);
+  assert.deepEqual(pairs([{ range: ['10.0.0.1', '10.0.0.5'] }, { prefix: { addr: '0.0.0.0', len: 0 } }, '::ffff:1.2.3.4']), [0x0a000001, 0x0a000005, 0, 0xffffffff, 0x01020304, 0x01020304]);
+  assert.deepEqual(elementsOf(4, Uint32Array.of(0, 0xffffffff)), [{ prefix: { addr: '0.0.0.0', len: 0 } }]);
+  assert.deepEqual(elementsOf(4, Uint32Array.of(0x80000000, 0xffffffff, 1, 2)), [{ prefix: { addr: '128.0.0.0', len: 1 } }, { range: ['0.0.0.1', '0.0.0.2'] }]);
+  for (const bad of [{ concat: [] }, { prefix: { addr: '10.0.0.0', len: 33 } }, { elem: { val: { elem: { val: '10.0.0.1' } } } }, '2001:db8::1', 7]) {
+    assert.throws(() => pairs([bad]), /unexpected set element|not an IPv4 address/, JSON.stringify(bad));
+  }
 });

@@ -264,15 +264,19 @@ export function v4FromIntervals(items: readonly Interval[]): V4Intervals {
   return out;
 }
 
+const OCTETS = Array.from({ length: 256 }, (_, i) => String(i));
+const OCTETS_DOT = OCTETS.map((o) => `${o}.`);
+
 /** Dotted quad of a uint32. */
 export function v4Text(value: number): string {
-  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+  return (OCTETS_DOT[value >>> 24] as string) + (OCTETS_DOT[(value >>> 16) & 255] as string) + (OCTETS_DOT[(value >>> 8) & 255] as string) + (OCTETS[value & 255] as string);
 }
 
 /** The prefix length when [first, last] is exactly one aligned prefix, else -1. */
 export function v4PrefixLength(first: number, last: number): number {
   const size = last - first + 1;
-  const bits = Math.log2(size);
-  if (!Number.isInteger(bits) || first % size !== 0) return -1;
-  return 32 - bits;
+  if (size === 2 ** 32) return first === 0 ? 0 : -1;
+  // Below 2^32 the bitwise operators (on the low 32 bits) test a power of two and the alignment exactly.
+  if ((size & (size - 1)) !== 0 || (first & (size - 1)) !== 0) return -1;
+  return Math.clz32(size) + 1;
 }

@@ -111,24 +111,39 @@ function v4Value(value: string): number {
 }
 
 /**
- * The [first, last] of one listed element of an IPv4 set, as numbers; throws on a shape nft does not list
- * for an address set.
+ * Appends the first and last address of one listed element of an IPv4 set, as numbers, to `out`; throws on
+ * a shape nft does not list for an address set. Runs once per element of a read back (100,000 for a large
+ * list), so the usual shapes are tested first.
  */
-export function v4PairOfElement(element: unknown): [number, number] {
-  const wrapped = record(record(element)?.['elem'])?.['val'];
-  const e = wrapped ?? element;
-  if (typeof e === 'string') {
-    const v = v4Value(e);
-    return [v, v];
+export function v4PairOfElement(element: unknown, out: number[]): void {
+  if (typeof element === 'string') {
+    const v = v4Value(element);
+    out.push(v, v);
+    return;
   }
-  const prefix = record(record(e)?.['prefix']);
-  if (prefix !== undefined && typeof prefix['addr'] === 'string' && typeof prefix['len'] === 'number' && prefix['len'] >= 0 && prefix['len'] <= 32) {
-    const first = v4Value(prefix['addr']);
-    const size = 2 ** (32 - prefix['len']);
-    return [first, first - (first % size) + size - 1];
+  const o = record(element);
+  // `elem` entries with a timeout or comment are wrapped: { "elem": { "val": ..., ... } }.
+  const wrapped = o !== undefined && 'elem' in o ? record(o['elem'])?.['val'] : undefined;
+  if (wrapped !== undefined && record(wrapped)?.['elem'] === undefined) {
+    v4PairOfElement(wrapped, out);
+    return;
   }
-  const range = record(e)?.['range'];
-  if (Array.isArray(range) && typeof range[0] === 'string' && typeof range[1] === 'string') return [v4Value(range[0]), v4Value(range[1])];
+  const prefix = record(o?.['prefix']);
+  if (prefix !== undefined) {
+    const addr = prefix['addr'];
+    const len = prefix['len'];
+    if (typeof addr === 'string' && typeof len === 'number' && Number.isInteger(len) && len >= 0 && len <= 32) {
+      const first = v4Value(addr);
+      const size = 2 ** (32 - len);
+      out.push(first, first - (first % size) + size - 1);
+      return;
+    }
+  }
+  const range = o?.['range'];
+  if (Array.isArray(range) && typeof range[0] === 'string' && typeof range[1] === 'string') {
+    out.push(v4Value(range[0]), v4Value(range[1]));
+    return;
+  }
   throw new Error(`unexpected set element ${JSON.stringify(element)}`);
 }
 

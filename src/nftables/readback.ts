@@ -41,7 +41,7 @@ function setFamily(type: unknown): Family | undefined {
 
 function v4Elements(elements: readonly unknown[]): SetIntervals {
   const pairs: number[] = [];
-  for (const e of elements) pairs.push(...v4PairOfElement(e));
+  for (const e of elements) v4PairOfElement(e, pairs);
   return v4Normalize(pairs);
 }
 
