@@ -47,36 +47,55 @@ export function setsOfRanges(ranges: readonly Range[]): { keys: Float64Array; se
   return { keys, sets: { 4: v4Union(keys), 6: v6Intervals(ranges) } };
 }
 
+/** The same from lists of entries, without gathering their ranges into one array first. */
+function setsOfEntries(lists: readonly (readonly CompiledEntry[])[]): { keys: Float64Array; sets: FamilySets } {
+  let n = 0;
+  const v6: Range[] = [];
+  for (const list of lists) {
+    for (const e of list) {
+      if (e.range.family === 4) n++;
+      else v6.push(e.range);
+    }
+  }
+  const keys = new Float64Array(n);
+  let i = 0;
+  for (const list of lists) for (const e of list) if (e.range.family === 4) keys[i++] = v4KeyOfRange(e.range);
+  keys.sort();
+  return { keys, sets: { 4: v4Union(keys), 6: v6Intervals(v6) } };
+}
+
 function modeOf(authorized: readonly CompiledEntry[]): Mode {
   if (authorized.length === 0) return 'disabled';
   const only = authorized.length === 1 ? authorized[0] : undefined;
   return only !== undefined && isEgressOnlySentinel(only.range) ? 'egress-only' : 'lists';
 }
 
-function admitting(mode: Mode, authorized: readonly CompiledEntry[], egress: readonly CompiledEntry[]): Range[] {
-  if (mode === 'disabled') return [...EVERYONE];
-  const out: Range[] = [];
-  if (mode === 'lists') for (const e of authorized) out.push(e.range);
-  for (const e of egress) out.push(e.range);
-  return out;
+/** The lists whose entries admit, in a mode (a disabled profile admits everyone: no list). */
+function admittingLists(mode: Mode, authorized: readonly CompiledEntry[], egress: readonly CompiledEntry[]): (readonly CompiledEntry[])[] {
+  return mode === 'lists' ? [authorized, egress] : mode === 'egress-only' ? [egress] : [];
 }
 
-/** The same entry text denotes the same range (a parsed entry reused by the compiler is the same object). */
+function fromScratch(mode: Mode, authorized: readonly CompiledEntry[], egress: readonly CompiledEntry[]): { keys: Float64Array; sets: FamilySets } {
+  return mode === 'disabled' ? setsOfRanges(EVERYONE) : setsOfEntries(admittingLists(mode, authorized, egress));
+}
+
+/** The same entry text denotes the same range (text kept from one generation to the next is one string). */
 function same(x: CompiledEntry, y: CompiledEntry): boolean {
-  return x === y || x.range === y.range || x.entry === y.entry;
+  return x === y || x.entry === y.entry;
 }
 
 /**
- * The entries of `before` and `after` outside their common beginning and end: what was taken out and
- * what was put in (as multisets, which is all a union needs).
+ * Where `before` and `after` differ: the entries outside their common beginning and end, as
+ * before[head, beforeEnd) taken out and after[head, afterEnd) put in (as multisets, which is all a union
+ * needs).
  */
-export function changedEntries(before: readonly CompiledEntry[], after: readonly CompiledEntry[]): { removed: CompiledEntry[]; added: CompiledEntry[] } {
+export function changedEntries(before: readonly CompiledEntry[], after: readonly CompiledEntry[]): { head: number; beforeEnd: number; afterEnd: number } {
   const n = Math.min(before.length, after.length);
   let head = 0;
   while (head < n && same(before[head] as CompiledEntry, after[head] as CompiledEntry)) head++;
   let tail = 0;
   while (tail < n - head && same(before[before.length - 1 - tail] as CompiledEntry, after[after.length - 1 - tail] as CompiledEntry)) tail++;
-  return { removed: before.slice(head, before.length - tail), added: after.slice(head, after.length - tail) };
+  return { head, beforeEnd: before.length - tail, afterEnd: after.length - tail };
 }
 
 /** A change larger than this share of the list is computed from scratch (a sort is cheaper then). */
@@ -102,7 +121,7 @@ export class AllowedSets {
     const mode = modeOf(authorized);
     const reused = this.incremental(mode, authorized, egress);
     this.lastReused = reused !== undefined;
-    const next = reused ?? { mode, authorized, egress, ...setsOfRanges(admitting(mode, authorized, egress)) };
+    const next = reused ?? { mode, authorized, egress, ...fromScratch(mode, authorized, egress) };
     this.last = next;
     return next.sets;
   }
@@ -121,10 +140,10 @@ export class AllowedSets {
     const limit = Math.max(64, (last.keys.length + authorized.length + egress.length) * INCREMENTAL_SHARE);
     for (const [before, after] of lists) {
       if (before === after) continue;
-      const change = changedEntries(before, after);
-      if (removed.length + added.length + change.removed.length + change.added.length > limit) return undefined;
-      for (const e of change.removed) removed.push(e.range);
-      for (const e of change.added) added.push(e.range);
+      const { head, beforeEnd, afterEnd } = changedEntries(before, after);
+      if (removed.length + added.length + (beforeEnd - head) + (afterEnd - head) > limit) return undefined;
+      for (let i = head; i < beforeEnd; i++) removed.push((before[i] as CompiledEntry).range);
+      for (let i = head; i < afterEnd; i++) added.push((after[i] as CompiledEntry).range);
     }
     const v4 = (ranges: readonly Range[]): number[] => ranges.filter((r) => r.family === 4).map(v4KeyOfRange);
     const removed4 = v4(removed);
@@ -134,7 +153,7 @@ export class AllowedSets {
     const v6Changed = removed.length + added.length > removed4.length + added4.length;
     const sets: FamilySets = {
       4: keys === last.keys ? last.sets[4] : v4UnionUpdate(last.sets[4], keys, [...removed4, ...added4]),
-      6: v6Changed ? v6Intervals(admitting(mode, authorized, egress)) : last.sets[6],
+      6: v6Changed ? setsOfEntries(admittingLists(mode, authorized, egress).map((l) => l.filter((e) => e.range.family === 6))).sets[6] : last.sets[6],
     };
     return { mode, authorized, egress, keys, sets };
   }
