@@ -218,14 +218,15 @@ async function floodAndUpdates(): Promise<void> {
       .stderr()
       .split('\n')
       .filter((l) => l.includes('"nft-applied"'))
-      .map((l) => JSON.parse(l) as { kind: string; incremental?: boolean; plannedMs: number; enforcedMs: number; ms: number });
+      .map((l) => JSON.parse(l) as { kind: string; incremental?: boolean; plannedMs: number; plannedCpuMs?: number; enforcedMs: number; ms: number });
     for (const kind of ['delta', 'full']) {
       const xs = applied.filter((x) => x.kind === kind);
       if (xs.length === 0) continue;
       const plan = median(xs.map((x) => x.plannedMs));
       const commit = median(xs.map((x) => x.enforcedMs - x.plannedMs));
       const readBack = median(xs.map((x) => x.ms - x.enforcedMs));
-      console.log(`  ${kind} transactions (${xs.length}, ${xs.filter((x) => x.incremental === true).length} planned incrementally), medians: plan ${plan.toFixed(0)} ms, nft commit ${commit.toFixed(0)} ms, read back ${readBack.toFixed(0)} ms; total ${median(xs.map((x) => x.ms)).toFixed(0)} ms`);
+      const planCpu = median(xs.map((x) => x.plannedCpuMs ?? NaN));
+      console.log(`  ${kind} transactions (${xs.length}, ${xs.filter((x) => x.incremental === true).length} planned incrementally), medians: plan ${plan.toFixed(0)} ms (CPU ${planCpu.toFixed(0)} ms), nft commit ${commit.toFixed(0)} ms, read back ${readBack.toFixed(0)} ms; total ${median(xs.map((x) => x.ms)).toFixed(0)} ms`);
     }
     console.log(`  (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores)`);
   } finally {
