@@ -8,13 +8,14 @@
  * Answers are framed by a terminator: after each request's lines the session sends `describe ip saddr`,
  * which nft answers with one fixed line without touching the kernel; everything before it belongs to the
  * request. nft's errors are written to the same stream (stderr joined to stdout), so they arrive in order.
- * Empty output from a batch means it was committed. Any doubt (the process exits, a timeout, an answer
+ * A batch whose output has no `Error:` was committed (nft says nothing then, or at most a warning). Any doubt (the process exits, a timeout, an answer
  * that does not frame) ends the session: the caller falls back to running nft once per operation.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 const PROBE = 'describe ip saddr';
-const TIMEOUT_MS = 10_000;
+/** As long as a single run of nft may take: listing a large set back on a loaded host takes seconds. */
+const TIMEOUT_MS = 60_000;
 
 export class NftSessionError extends Error {}
 
