@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -212,17 +212,23 @@ async function floodAndUpdates(): Promise<void> {
     console.log('admin update -> enforcement at 100,000 ranges (from the request to the first connection that sees the change):');
     show('one entry added (PATCH)', one, '< 100 ms');
     show('full replace (PUT of another 100,000)', full, '< 300 ms');
-    // The kernel's share: ipgate's own log of each transaction (plan, nft commit, read back).
+    // The split of each transaction from ipgate's own log: planning (ipgate), nft's commit (for a delta
+    // through the long-lived nft session), reading the changed sets back.
     const applied = u
       .stderr()
       .split('\n')
       .filter((l) => l.includes('"nft-applied"'))
-      .map((l) => JSON.parse(l) as { kind: string; plannedMs: number; enforcedMs: number; ms: number });
+      .map((l) => JSON.parse(l) as { kind: string; incremental?: boolean; plannedMs: number; plannedCpuMs?: number; enforcedMs: number; ms: number });
     for (const kind of ['delta', 'full']) {
       const xs = applied.filter((x) => x.kind === kind);
       if (xs.length === 0) continue;
-      console.log(`  ${kind} transactions (${xs.length}): plan median ${median(xs.map((x) => x.plannedMs)).toFixed(0)} ms, plan + nft commit ${median(xs.map((x) => x.enforcedMs)).toFixed(0)} ms, + read back ${median(xs.map((x) => x.ms)).toFixed(0)} ms`);
+      const plan = median(xs.map((x) => x.plannedMs));
+      const commit = median(xs.map((x) => x.enforcedMs - x.plannedMs));
+      const readBack = median(xs.map((x) => x.ms - x.enforcedMs));
+      const planCpu = median(xs.map((x) => x.plannedCpuMs ?? NaN));
+      console.log(`  ${kind} transactions (${xs.length}, ${xs.filter((x) => x.incremental === true).length} planned incrementally), medians: plan ${plan.toFixed(0)} ms (CPU ${planCpu.toFixed(0)} ms), nft commit ${commit.toFixed(0)} ms, read back ${readBack.toFixed(0)} ms; total ${median(xs.map((x) => x.ms)).toFixed(0)} ms`);
     }
+    console.log(`  (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores)`);
   } finally {
     await stopSpawned(u);
     await ns.must(process.execPath, [BIN, 'nft', 'remove']);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { normalizeIntervals, subtractIntervals, type Interval } from '../src/cidr/intervals.js';
+import { v4FromIntervals, v4ToIntervals, type V4Intervals } from '../src/cidr/intervals-v4.js';
 import { parseEndpoint } from '../src/config/address.js';
 import { compileProfile } from '../src/policy/decide.js';
 import { atListener, parseConntrack, parseSs, ssFilter } from '../src/nftables/connections.js';
@@ -41,15 +42,15 @@ test('normalize and subtract agree with sets of addresses', () => {
 
 test('the update plan: what the sets admit is the new list; small changes leave the allow sets untouched', () => {
   const admits = (c: ReturnType<typeof emptyContents>, v: bigint): boolean => {
-    const inside = (items: readonly Interval[]): boolean => items.some((i) => i.first <= v && v <= i.last);
+    const inside = (items: V4Intervals): boolean => v4ToIntervals(items).some((i) => i.first <= v && v <= i.last);
     return inside(c.added[4]) || (inside(c.allow[4]) && !inside(c.removed[4]));
   };
   fc.assert(
     fc.property(small, small, small, (a, b, c) => {
-      let contents = emptyContents({ 4: normalizeIntervals(toIntervals(a)), 6: [] });
+      let contents = emptyContents({ 4: v4FromIntervals(normalizeIntervals(toIntervals(a))), 6: [] });
       for (const next of [b, c]) {
         const want = normalizeIntervals(toIntervals(next));
-        const step = plan(contents, { 4: want, 6: [] }, 4);
+        const step = plan(contents, { 4: v4FromIntervals(want), 6: [] }, 4);
         for (let v = 0n; v < 80n; v++) assert.equal(admits(step.contents, v), members(want).has(Number(v)), `address ${v}`);
         if (step.kind === 'delta') assert.equal(step.contents.allow, contents.allow);
         assert.ok(step.changes.every((ch) => ch.role !== 'allow') || step.kind === 'full');
@@ -57,17 +58,20 @@ test('the update plan: what the sets admit is the new list; small changes leave 
       }
     }),
   );
-  const base = emptyContents({ 4: [{ first: 0n, last: 9n }], 6: [] });
-  const same = plan(base, { 4: [{ first: 0n, last: 9n }], 6: [] });
+  const base = emptyContents({ 4: Uint32Array.of(0, 9), 6: [] });
+  const same = plan(base, { 4: Uint32Array.of(0, 9), 6: [] });
   assert.equal(same.kind, 'none');
   assert.deepEqual(same.changes, []);
-  const one = plan(base, { 4: [{ first: 0n, last: 10n }], 6: [] });
+  const one = plan(base, { 4: Uint32Array.of(0, 10), 6: [] });
   assert.equal(one.kind, 'delta');
   assert.deepEqual(one.changes.map((ch) => `${ch.role}_v${ch.family}`), ['added_v4']);
 });
 
 test('profiles as set contents: egress, 0.0.0.0/32, disabled, IPv4-mapped entries; ::/0 leaves out the mapped block', () => {
-  const sets = (authorizedIpRanges: string[], egressIpRanges: string[] = []) => allowedIntervals(compileProfile({ authorizedIpRanges, egressIpRanges }));
+  const sets = (authorizedIpRanges: string[], egressIpRanges: string[] = []) => {
+    const s = allowedIntervals(compileProfile({ authorizedIpRanges, egressIpRanges }));
+    return { 4: v4ToIntervals(s[4]), 6: s[6] };
+  };
   assert.deepEqual(sets(['127.0.0.2/32'], ['127.0.0.3/32'])[4], [{ first: 0x7f000002n, last: 0x7f000003n }]);
   assert.deepEqual(sets(['0.0.0.0/32'], []), { 4: [], 6: [] });
   assert.deepEqual(sets(['0.0.0.0/32'], ['10.0.0.1/32'])[4], [{ first: 0x0a000001n, last: 0x0a000001n }]);
@@ -105,9 +109,9 @@ test('a listing read back: sets, counters and the shape; drift is worded per set
     ],
   }));
   assert.equal(listing.counters.get('allowed_0'), 7);
-  assert.deepEqual(listing.sets.get('allow_v4')?.intervals, [{ first: 0x0a000000n, last: 0x0affffffn }, { first: 0x7f000002n, last: 0x7f000002n }]);
+  assert.deepEqual(listing.sets.get('allow_v4')?.intervals, Uint32Array.of(0x0a000000, 0x0affffff, 0x7f000002, 0x7f000002));
   assert.doesNotMatch(listing.shape, /handle|packets/);
-  const want = emptyContents({ 4: [{ first: 0x7f000002n, last: 0x7f000003n }], 6: [] });
+  const want = emptyContents({ 4: Uint32Array.of(0x7f000002, 0x7f000003), 6: [] });
   const problems = driftOf(listing, want, 'another shape', ['allow_v4']);
   assert.deepEqual(problems, ['set allow_v4 lacks 127.0.0.3', 'set allow_v4 holds 10.0.0.0-10.255.255.255, which the profile does not']);
   assert.deepEqual(driftOf(listing, want, listing.shape).filter((p) => p.includes('missing')).length, 5, 'the other five sets are missing');
@@ -125,7 +129,7 @@ test('the table: no rule for enforce: false listeners, wildcard addresses, reset
       refuse: 'drop',
       log: { group: 5, perSecond: 3 },
     },
-    emptyContents({ 4: [], 6: [] }),
+    emptyContents({ 4: new Uint32Array(0), 6: [] }),
     new Map([['refused_2', 41]]),
   );
   const text = JSON.stringify(commands);

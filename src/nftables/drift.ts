@@ -4,14 +4,17 @@
  * Worded for the ERR_NFT_DRIFT log line.
  */
 import { formatAddress } from '../cidr/format.js';
-import { sameIntervals, subtractIntervals, type Interval } from '../cidr/intervals.js';
+import type { Interval } from '../cidr/intervals.js';
 import type { Family } from '../cidr/types.js';
+import { asIntervals, intervalCount, sameSet, subtractSet, type SetIntervals } from './elements.js';
 import type { TableListing } from './readback.js';
 import { SET_ROLES, setName, type SetContents } from './ruleset.js';
 
-function describe(family: Family, items: readonly Interval[]): string {
-  const shown = items.slice(0, 3).map((i) => (i.first === i.last ? formatAddress({ family, value: i.first }) : `${formatAddress({ family, value: i.first })}-${formatAddress({ family, value: i.last })}`));
-  return `${shown.join(', ')}${items.length > 3 ? ` and ${items.length - 3} more` : ''}`;
+function describe(family: Family, set: SetIntervals): string {
+  const items: readonly Interval[] = asIntervals(set instanceof Uint32Array ? set.subarray(0, 6) : set.slice(0, 3));
+  const total = intervalCount(set);
+  const shown = items.map((i) => (i.first === i.last ? formatAddress({ family, value: i.first }) : `${formatAddress({ family, value: i.first })}-${formatAddress({ family, value: i.last })}`));
+  return `${shown.join(', ')}${total > 3 ? ` and ${total - 3} more` : ''}`;
 }
 
 /** The differences in words, empty when the listing holds what was written. `sets` limits the check to those sets. */
@@ -27,11 +30,11 @@ export function driftOf(listing: TableListing, expected: SetContents, shape: str
         continue;
       }
       const want = expected[role][family];
-      if (sameIntervals(listed.intervals, want)) continue;
-      const lacks = subtractIntervals(want, listed.intervals);
-      const extra = subtractIntervals(listed.intervals, want);
-      if (lacks.length > 0) out.push(`set ${name} lacks ${describe(family, lacks)}`);
-      if (extra.length > 0) out.push(`set ${name} holds ${describe(family, extra)}, which the profile does not`);
+      if (sameSet(listed.intervals, want)) continue;
+      const lacks = subtractSet(want, listed.intervals);
+      const extra = subtractSet(listed.intervals, want);
+      if (intervalCount(lacks) > 0) out.push(`set ${name} lacks ${describe(family, lacks)}`);
+      if (intervalCount(extra) > 0) out.push(`set ${name} holds ${describe(family, extra)}, which the profile does not`);
     }
   }
   if (shape !== undefined && sets === undefined && listing.shape !== shape) out.push('the chains, rules, sets or counters were changed');

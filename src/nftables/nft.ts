@@ -10,9 +10,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IpgateError } from '../errors.js';
-import { batch, TABLE, type NftCommand } from './ruleset.js';
+import { NftSession, NftSessionError } from './nft-session.js';
+import { batch, FAMILY, TABLE, type NftCommand } from './ruleset.js';
 
 const TIMEOUT_MS = 60_000;
+/** Batches up to this size go through the long-lived session; larger ones (a full rewrite) through a file. */
+const SESSION_MAX_BYTES = 512 * 1024;
 
 export interface NftResult {
   readonly code: number;
@@ -38,7 +41,53 @@ const NO_PERMISSION = /Operation not permitted|Permission denied/i;
 const NO_KERNEL = /Protocol not supported|Operation not supported|Could not receive.*netlink/i;
 
 export class NftCli {
-  constructor(readonly binary: string) {}
+  private readonly session: NftSession;
+
+  constructor(readonly binary: string) {
+    this.session = new NftSession(binary);
+  }
+
+  /** Ends the long-lived session, if one runs. */
+  close(): void {
+    this.session.close();
+  }
+
+  /**
+   * Commits a small batch through the long-lived session (one transaction, as `apply`); falls back to
+   * `apply` when the session cannot be used. A batch sent to a session that then failed may be applied
+   * twice: ipgate's batches (flush and fill whole sets) give the same result either way.
+   */
+  async applyQuick(commands: readonly NftCommand[]): Promise<void> {
+    const text = batch(commands);
+    if (text.length <= SESSION_MAX_BYTES) {
+      let out: string | undefined;
+      try {
+        out = await this.session.request([text]);
+      } catch (error) {
+        if (!(error instanceof NftSessionError)) throw error;
+      }
+      if (out !== undefined) {
+        // nft refuses with "Error:" (its message); a warning alone leaves the batch committed.
+        if (!/\bError\b/.test(out)) return;
+        throw this.failure({ code: 1, stdout: '', stderr: out }, 'refused the change');
+      }
+    }
+    await this.apply(commands);
+  }
+
+  /** One set's JSON listing through the long-lived session (as `list`), or a run of nft when it cannot be used. */
+  async listSetQuick(name: string): Promise<string | undefined> {
+    let out: string | undefined;
+    try {
+      out = await this.session.request([JSON.stringify({ nftables: [{ list: { set: { family: FAMILY, table: TABLE, name } } }] })]);
+    } catch (error) {
+      if (!(error instanceof NftSessionError)) throw error;
+      return this.list(['set', FAMILY, TABLE, name]);
+    }
+    if (out.startsWith('{"nftables"') && out.indexOf('\n') >= out.length - 1) return out;
+    if (/No such file or directory/.test(out)) return undefined;
+    throw this.failure({ code: 1, stdout: '', stderr: out }, `could not list set ${FAMILY} ${TABLE} ${name}`);
+  }
 
   /** Runs nft with `args`; rejects with ERR_NFT_UNAVAILABLE when it cannot start. */
   run(args: readonly string[]): Promise<NftResult> {

@@ -3,14 +3,16 @@
  * the elements of each set as intervals, the counters, and the table's shape (chains, rules, sets and
  * counters without handles or counts) as one string, so a rule changed by hand shows as a different shape.
  */
-import { normalizeIntervals, type Interval } from '../cidr/intervals.js';
+import { normalizeIntervals } from '../cidr/intervals.js';
+import { v4Normalize } from '../cidr/intervals-v4.js';
 import type { Family } from '../cidr/types.js';
-import { intervalOfElement } from './elements.js';
+import { intervalOfElement, v4PairOfElement, type SetIntervals } from './elements.js';
 import { TABLE } from './ruleset.js';
 
 export interface ListedSet {
   readonly family: Family | undefined;
-  readonly intervals: Interval[];
+  /** IPv4 sets as numbers, IPv6 sets as bigint intervals. */
+  readonly intervals: SetIntervals;
 }
 
 export interface TableListing {
@@ -37,6 +39,12 @@ function setFamily(type: unknown): Family | undefined {
   return type === 'ipv4_addr' ? 4 : type === 'ipv6_addr' ? 6 : undefined;
 }
 
+function v4Elements(elements: readonly unknown[]): SetIntervals {
+  const pairs: number[] = [];
+  for (const e of elements) v4PairOfElement(e, pairs);
+  return v4Normalize(pairs);
+}
+
 /** Parses a listing of the table, or of some of its sets, chains or counters. */
 export function parseListing(json: string): TableListing {
   const sets = new Map<string, ListedSet>();
@@ -47,7 +55,7 @@ export function parseListing(json: string): TableListing {
     if (set !== undefined && set['table'] === TABLE) {
       const family = setFamily(set['type']);
       const elements = Array.isArray(set['elem']) ? (set['elem'] as unknown[]) : [];
-      const intervals = family === undefined ? [] : normalizeIntervals(elements.map((e) => intervalOfElement(family, e)));
+      const intervals = family === undefined ? [] : family === 4 ? v4Elements(elements) : normalizeIntervals(elements.map((e) => intervalOfElement(family, e)));
       sets.set(String(set['name']), { family, intervals });
       shape.push(JSON.stringify(['set', set['name'], set['type'], set['flags'] ?? null, set['policy'] ?? null, set['timeout'] ?? null]));
       continue;

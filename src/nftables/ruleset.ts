@@ -11,9 +11,8 @@
  * first, so a source removed from the sets is cut at its next packet.
  */
 import type { Endpoint } from '../config/address.js';
-import type { Interval } from '../cidr/intervals.js';
 import type { Family } from '../cidr/types.js';
-import { elementOf, type FamilySets } from './elements.js';
+import { elementsOf, intervalCount, type FamilySets, type SetIntervals } from './elements.js';
 
 export const TABLE = 'ipgate';
 export const FAMILY = 'inet';
@@ -74,9 +73,9 @@ function rule(chain: string, expr: unknown[], comment?: string): NftCommand {
   return { add: { rule: { ...at, chain, expr, ...(comment === undefined ? {} : { comment }) } } };
 }
 
-function setCommand(role: SetRole, family: Family, intervals: readonly Interval[]): NftCommand {
+function setCommand(role: SetRole, family: Family, intervals: SetIntervals): NftCommand {
   const set: Record<string, unknown> = { ...at, name: setName(role, family), type: family === 4 ? 'ipv4_addr' : 'ipv6_addr', flags: ['interval'] };
-  if (intervals.length > 0) set['elem'] = intervals.map((i) => elementOf(family, i));
+  if (intervalCount(intervals) > 0) set['elem'] = elementsOf(family, intervals);
   return { add: { set } };
 }
 
@@ -139,11 +138,11 @@ export function createTable(options: RulesetOptions, sets: SetContents, counts: 
 }
 
 /** Replaces the elements of the given sets (flush, then add), all in one transaction. */
-export function replaceSets(changes: readonly { readonly role: SetRole; readonly family: Family; readonly intervals: readonly Interval[] }[]): NftCommand[] {
+export function replaceSets(changes: readonly { readonly role: SetRole; readonly family: Family; readonly intervals: SetIntervals }[]): NftCommand[] {
   const out: NftCommand[] = [];
   for (const c of changes) {
     out.push({ flush: { set: { ...at, name: setName(c.role, c.family) } } });
-    if (c.intervals.length > 0) out.push(setCommand(c.role, c.family, c.intervals));
+    if (intervalCount(c.intervals) > 0) out.push(setCommand(c.role, c.family, c.intervals));
   }
   return out;
 }
