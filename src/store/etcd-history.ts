@@ -6,7 +6,8 @@
  *   the profile). Its ETag after is the record key's own mod revision, which the transaction makes the same
  *   as the profile key's.
  * - A value written to etcd by hand is recorded by the instances that see it in their watch: a record whose
- *   mod revision is the change's means it was a write through ipgate (recorded already); otherwise each
+ *   mod revision is the change's (as of that revision, so a record trimmed since still counts) means it was a
+ *   write through ipgate (recorded already); otherwise each
  *   instance writes the record only if its key (`<revision before>`, or `00000000000000000000-<revision>`
  *   when the key had no value before) does not exist yet, so it is recorded once, identically for all.
  * - Each profile keeps its newest HISTORY_KEEP records (by default): once there are a twentieth more, the
@@ -64,8 +65,7 @@ export class EtcdHistory {
   async recordNoticed(input: { name: string; now: KeyState; before: KeyState | undefined; decode: (value: string) => Profile | undefined }): Promise<ChangeRecord | undefined> {
     const { name, now, before, decode } = input;
     const prefix = historyPrefix(this.prefix, name);
-    const same = await this.client.getAll().prefix(prefix).minModRevision(now.modRevision).maxModRevision(now.modRevision).keys();
-    if (same.length > 0) return undefined; // written in the change's own transaction: a write through ipgate
+    if (await this.writtenWith(prefix, now.modRevision)) return undefined; // a write through ipgate, recorded in its own transaction
     const after = decode(now.value);
     if (after === undefined) return undefined; // a refused value is no accepted change
     const record = changeRecord({
@@ -80,6 +80,21 @@ export class EtcdHistory {
     const key = `${prefix}${before === undefined ? `${revisionPart(0)}-${revisionPart(now.modRevision)}` : revisionPart(before.modRevision)}`;
     const result = await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(JSON.stringify(record))).commit();
     return result.succeeded ? record : undefined;
+  }
+
+  /**
+   * Whether a record was written in the transaction of the change at `revision`. Read as of that revision,
+   * so a record trimmed since (a watch that notices late, behind a burst of writes) still counts and the
+   * change is not recorded a second time as a hand edit; where etcd has compacted that revision away, the
+   * records as they are now decide.
+   */
+  private async writtenWith(prefix: string, revision: number): Promise<boolean> {
+    const atRevision = this.client.getAll().prefix(prefix).minModRevision(revision).maxModRevision(revision);
+    try {
+      return (await atRevision.revision(revision).keys()).length > 0;
+    } catch {
+      return (await this.client.getAll().prefix(prefix).minModRevision(revision).maxModRevision(revision).keys()).length > 0;
+    }
   }
 
   /** Deletes the oldest records of `name` beyond `keep`. */
