@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { matchableEntries, MatchLog } from '../src/runtime/match-log.js';
 import { adminRequest, curlFrom } from './helpers/clients.js';
-import { freePort } from './helpers/haproxy.js';
-import { gatewayFixture } from './helpers/setup.js';
+import { gatewayFixture, haproxyGatewayFixture } from './helpers/setup.js';
 
 interface Match {
   listener: string;
@@ -118,16 +117,8 @@ test('GET /v1/matches: real curl connections counted per listener and entry (a r
 });
 
 test('with the HAProxy data plane, /v1/matches says it cannot tell (not "no entry is used")', async (t) => {
-  const port = await freePort();
-  const fx = await gatewayFixture((dir) => ({
-    listeners: [{ name: 'public', address: `127.0.0.1:${port}` }],
-    profile: { authorizedIpRanges: ['127.0.0.2/32'] },
-    dataplane: { type: 'haproxy', mode: 'managed', stateDir: join(dir, 'hx') },
-  }));
-  t.after(async () => {
-    if (fx.ipgate.child.exitCode === null) await fx.ipgate.stop('SIGTERM');
-    await fx.close();
-  });
+  const fx = await haproxyGatewayFixture(t);
+  const port = fx.port();
   assert.equal((await curlFrom('127.0.0.2', port, { cacert: fx.upstream.cert })).code, 0);
   const r = await adminRequest(fx.adminUrl, 'GET', '/v1/matches', { token: fx.token });
   assert.equal(r.status, 200);

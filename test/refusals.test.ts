@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { RefusalRing } from '../src/runtime/refusal-ring.js';
 import { adminRequest, curlFrom } from './helpers/clients.js';
-import { freePort } from './helpers/haproxy.js';
 import { runIpgate } from './helpers/ipgate.js';
-import { gatewayFixture } from './helpers/setup.js';
+import { gatewayFixture, haproxyGatewayFixture } from './helpers/setup.js';
 
 const NO_CONTEXTS = { IPGATE_CONFIG_HOME: '/nonexistent/ipgate-config', IPGATE_SERVER: '', IPGATE_TOKEN_FILE: '', IPGATE_CONTEXT: '' };
 
@@ -82,16 +81,8 @@ test('the ring holds at most its capacity of sources, pushing out the first adde
 });
 
 test('with the HAProxy data plane, /v1/refusals says it does not report refusals (not "none")', async (t) => {
-  const port = await freePort();
-  const fx = await gatewayFixture((dir) => ({
-    listeners: [{ name: 'public', address: `127.0.0.1:${port}` }],
-    profile: { authorizedIpRanges: ['127.0.0.2/32'] },
-    dataplane: { type: 'haproxy', mode: 'managed', stateDir: join(dir, 'hx') },
-  }));
-  t.after(async () => {
-    if (fx.ipgate.child.exitCode === null) await fx.ipgate.stop('SIGTERM');
-    await fx.close();
-  });
+  const fx = await haproxyGatewayFixture(t);
+  const port = fx.port();
   assert.notEqual((await curlFrom('127.0.0.3', port, { cacert: fx.upstream.cert })).code, 0);
   const r = await adminRequest(fx.adminUrl, 'GET', '/v1/refusals', { token: fx.token });
   const body = r.json as { supported: boolean; refusals: unknown[]; note: string };

@@ -13,8 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { makeAdminCerts, type AdminCerts } from './helpers/admin-tls.js';
 import { axeViolations, launchChromium, screenshotDir, trustCertificateArg } from './helpers/browser.js';
 import { adminRequest, curlFrom } from './helpers/clients.js';
-import { freePort } from './helpers/haproxy.js';
-import { gatewayFixture } from './helpers/setup.js';
+import { gatewayFixture, haproxyGatewayFixture } from './helpers/setup.js';
 
 const SHOTS = screenshotDir();
 const READ_TOKEN = 'dashboard-readonly-token-0123456789';
@@ -194,16 +193,8 @@ test('over the admin API\'s HTTPS: sign in, a change through the review, the CSP
 });
 
 test('with the HAProxy data plane, Refusals says refusals are not reported and the matched column says why it is empty', async (t) => {
-  const port = await freePort();
-  const fx = await gatewayFixture((dir) => ({
-    listeners: [{ name: 'public', address: `127.0.0.1:${port}` }],
-    profile: { authorizedIpRanges: ['127.0.0.2/32'] },
-    dataplane: { type: 'haproxy', mode: 'managed', stateDir: join(dir, 'hx') },
-  }));
-  t.after(async () => {
-    if (fx.ipgate.child.exitCode === null) await fx.ipgate.stop('SIGTERM');
-    await fx.close();
-  });
+  const fx = await haproxyGatewayFixture(t);
+  const port = fx.port();
   assert.equal((await curlFrom('127.0.0.2', port, { cacert: fx.upstream.cert })).code, 0);
   assert.notEqual((await curlFrom('127.0.0.3', port, { cacert: fx.upstream.cert })).code, 0);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });

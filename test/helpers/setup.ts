@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startIpgate, type RunningIpgate } from './ipgate.js';
+import { freePort } from './ports.js';
 import { tempDir } from './tmp.js';
 import { startUpstream, type DemoUpstream } from './upstream.js';
 
@@ -66,4 +67,23 @@ export async function gatewayFixture(config: (dir: string, upstreamPort: number)
       await remove();
     },
   };
+}
+
+/**
+ * A gateway whose data plane is a managed HAProxy (listener `public` on a free port, `127.0.0.2/32`
+ * authorized), stopped when the test ends: for what the admin API and the dashboard say of a data plane that
+ * cannot report refusals or matches.
+ */
+export async function haproxyGatewayFixture(t: { after(fn: () => Promise<void>): void }): Promise<GatewayFixture> {
+  const port = await freePort();
+  const fx = await gatewayFixture((dir) => ({
+    listeners: [{ name: 'public', address: `127.0.0.1:${port}` }],
+    profile: { authorizedIpRanges: ['127.0.0.2/32'] },
+    dataplane: { type: 'haproxy', mode: 'managed', stateDir: join(dir, 'hx') },
+  }));
+  t.after(async () => {
+    if (fx.ipgate.child.exitCode === null) await fx.ipgate.stop('SIGTERM');
+    await fx.close();
+  });
+  return fx;
 }
