@@ -9,6 +9,7 @@ import { parseCommand, type CommandDef } from '../args.js';
 import { adminRequest, resolveTarget, unexpectedAnswer } from '../client.js';
 import { ERROR_EXITS, SERVER_OPTIONS, TABLE_OUTPUT } from '../common-options.js';
 import { printResult } from '../output.js';
+import type { FleetStatus } from '../../runtime/fleet-status.js';
 
 export const COMMAND: CommandDef<typeof SERVER_OPTIONS> = {
   name: 'status',
@@ -30,27 +31,7 @@ is reachable.`,
   maxPositionals: 0,
 };
 
-interface InstanceRow {
-  readonly id: string;
-  readonly listeners: readonly string[];
-  readonly admin: string | null;
-  readonly profile: string;
-  readonly revision: string;
-  readonly store: { readonly up: boolean; readonly detail: string | null };
-  readonly lastSeenSeconds: number;
-  readonly self: boolean;
-  readonly stale: boolean;
-  readonly problem: string | null;
-}
-
-interface StatusBody {
-  readonly revision: string;
-  readonly instances: readonly InstanceRow[];
-  readonly stale: number;
-  readonly problem: string | null;
-}
-
-function isStatusBody(body: unknown): body is StatusBody {
+function isStatusBody(body: unknown): body is FleetStatus {
   if (typeof body !== 'object' || body === null) return false;
   const b = body as Record<string, unknown>;
   return typeof b['revision'] === 'string' && typeof b['stale'] === 'number' && Array.isArray(b['instances']) &&
@@ -63,7 +44,7 @@ function table(rows: readonly (readonly string[])[]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ').trimEnd()).join('\n');
 }
 
-export function formatStatus(body: StatusBody): string {
+export function formatStatus(body: FleetStatus): string {
   const rows = [['INSTANCE', 'LISTENERS', 'ADMIN', 'PROFILE', 'REVISION', 'STORE', 'LAST SEEN', 'STATE']];
   for (const i of body.instances) {
     rows.push([
@@ -95,6 +76,6 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** Whether a status answer shows the whole fleet healthy: nothing stale, every store up, no partial view. */
-export function fleetHealthy(body: StatusBody): boolean {
+export function fleetHealthy(body: FleetStatus): boolean {
   return body.stale === 0 && body.problem === null && body.instances.every((i) => i.store.up);
 }

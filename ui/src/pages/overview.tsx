@@ -5,6 +5,7 @@
  * flagged). Each part loads on its own: one that fails says so without hiding the others.
  */
 import type { ComponentChildren } from 'preact';
+import type { FleetStatus } from '../../../src/runtime/fleet-status.js';
 import type { ChangeRecord } from '../../../src/store/history.js';
 import { useSession } from '../context.js';
 import { entryText, type WireEntry, type WireProfile } from '../entries.js';
@@ -35,24 +36,6 @@ interface SourceView {
 /** A record of GET /v1/history: the server's own type. */
 export type { ChangeRecord };
 
-interface FleetInstance {
-  readonly id: string;
-  readonly listeners: readonly string[];
-  readonly revision: string;
-  readonly store: { readonly up: boolean; readonly detail: string | null };
-  readonly lastSeenSeconds: number;
-  readonly self: boolean;
-  readonly stale: boolean;
-  readonly problem: string | null;
-}
-
-interface Fleet {
-  readonly revision: string;
-  readonly instances: readonly FleetInstance[];
-  readonly stale: number;
-  readonly problem: string | null;
-}
-
 export function changeSummary(c: ChangeRecord): string {
   const list = (items: readonly WireEntry[], count: number, sign: string): string =>
     count === 0 ? '' : `${sign}${items.slice(0, 3).map(entryText).join(`, ${sign}`)}${count > 3 ? ` and ${count - 3} more` : ''}`;
@@ -67,7 +50,7 @@ export function OverviewPage(): ComponentChildren {
   const [sources] = useLoad(() => api.get<{ sources: readonly SourceView[] }>('/v1/sources').then((a) => a.data.sources), []);
   const [listeners] = useLoad(() => api.text('/metrics').then((t) => listenerSummaries(parseSamples(t))), []);
   const [last] = useLoad(() => api.get<{ history: readonly ChangeRecord[] }>('/v1/history?limit=1').then((a) => a.data.history[0]), []);
-  const [fleet] = useLoad(() => api.get<Fleet>('/v1/status').then((a) => a.data), []);
+  const [fleet] = useLoad(() => api.get<FleetStatus>('/v1/status').then((a) => a.data), []);
 
   return (
     <>
