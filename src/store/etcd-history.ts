@@ -89,11 +89,11 @@ export class EtcdHistory {
    * records as they are now decide.
    */
   private async writtenWith(prefix: string, revision: number): Promise<boolean> {
-    const atRevision = this.client.getAll().prefix(prefix).minModRevision(revision).maxModRevision(revision);
+    const records = () => this.client.getAll().prefix(prefix).minModRevision(revision).maxModRevision(revision);
     try {
-      return (await atRevision.revision(revision).keys()).length > 0;
+      return (await records().revision(revision).keys()).length > 0;
     } catch {
-      return (await this.client.getAll().prefix(prefix).minModRevision(revision).maxModRevision(revision).keys()).length > 0;
+      return (await records().keys()).length > 0;
     }
   }
 
