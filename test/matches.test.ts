@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { matchableEntries, MatchLog } from '../src/runtime/match-log.js';
+import { EntryNames, MatchLog } from '../src/runtime/match-log.js';
 import { adminRequest, curlFrom } from './helpers/clients.js';
 import { gatewayFixture, haproxyGatewayFixture } from './helpers/setup.js';
 
@@ -21,7 +21,7 @@ interface Match {
 
 test('the match log counts per listener and written entry, ignores what is not in force, and drops removed entries', () => {
   const log = new MatchLog(['public', 'office']);
-  log.setEntries(matchableEntries({ authorizedIpRanges: ['10.0.0.0/8', '192.0.2.0/24', '198.51.100.0/24'], egressIpRanges: ['203.0.113.9'] }, new Map([
+  log.setEntries(new EntryNames({ authorizedIpRanges: ['10.0.0.0/8', '192.0.2.0/24', '198.51.100.0/24'], egressIpRanges: ['203.0.113.9'] }, new Map([
     ['192.0.2.0/24', { reference: 'office:' }],
     ['198.51.100.0/24', { reference: 'office:' }],
   ])));
@@ -38,12 +38,18 @@ test('the match log counts per listener and written entry, ignores what is not i
     { listener: 'public', entry: '10.0.0.0/8', count: 2, firstSeen: 1000, lastSeen: 2000 },
   ]);
   // Written forms: the compiled `203.0.113.9/32` of a range source's expansion counts for `203.0.113.9` as written.
-  assert.deepEqual(matchableEntries({ authorizedIpRanges: ['203.0.113.9/32', '192.0.2.0/24'], egressIpRanges: [] }, new Map([['192.0.2.0/24', { reference: 'office:' }]]), { authorizedIpRanges: ['203.0.113.9', 'office:'], egressIpRanges: [] }), [
-    ['203.0.113.9/32', '203.0.113.9'],
-    ['192.0.2.0/24', 'office:'],
-  ]);
+  const names = new EntryNames(
+    { authorizedIpRanges: ['203.0.113.9/32', '192.0.2.0/24', '198.51.100.7/32'], egressIpRanges: [] },
+    new Map([['192.0.2.0/24', { reference: 'office:' }]]),
+    { authorizedIpRanges: ['203.0.113.9', 'office:', '198.51.100.7/32'], egressIpRanges: [] },
+  );
+  assert.equal(names.nameOf('203.0.113.9/32'), '203.0.113.9');
+  assert.equal(names.nameOf('192.0.2.0/24'), 'office:');
+  assert.equal(names.nameOf('198.51.100.7/32'), '198.51.100.7/32');
+  assert.equal(names.nameOf('10.0.0.0/8'), undefined, 'not an entry of these lists');
+  assert.deepEqual(['203.0.113.9', 'office:', '198.51.100.7/32', '203.0.113.9/32', '192.0.2.0/24', '10.0.0.0/8'].map((n) => names.has(n)), [true, true, true, false, false, false]);
   // A new profile without 10.0.0.0/8: its records go, the others stay.
-  log.setEntries(matchableEntries({ authorizedIpRanges: ['192.0.2.0/24'], egressIpRanges: ['203.0.113.9'] }, new Map([['192.0.2.0/24', { reference: 'office:' }]])));
+  log.setEntries(new EntryNames({ authorizedIpRanges: ['192.0.2.0/24'], egressIpRanges: ['203.0.113.9'] }, new Map([['192.0.2.0/24', { reference: 'office:' }]])));
   assert.deepEqual(log.list().map((r) => `${r.listener} ${r.entry}`), ['office office:', 'public 203.0.113.9']);
   log.record('public', '10.0.0.0/8', 5000);
   assert.equal(log.size, 2, 'an entry no longer in force is not counted again');
@@ -52,7 +58,7 @@ test('the match log counts per listener and written entry, ignores what is not i
 test('the match log holds at most listeners × entries records, however many connections', () => {
   const entries = Array.from({ length: 50 }, (_, i) => `10.${i}.0.0/16`);
   const log = new MatchLog(['a', 'b', 'c']);
-  log.setEntries(matchableEntries({ authorizedIpRanges: entries, egressIpRanges: [] }, undefined));
+  log.setEntries(new EntryNames({ authorizedIpRanges: entries, egressIpRanges: [] }, undefined));
   let counted = 0;
   for (let n = 0; n < 20_000; n++) {
     const listener = ['a', 'b', 'c', 'd'][n % 4] ?? 'a';

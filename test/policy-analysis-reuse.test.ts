@@ -9,11 +9,13 @@ const entry = fc.oneof(
   fc.constantFrom('192.0.2.0/24', '0.0.0.0/32', '2001:db8::/32', '2001:DB8::/32', '::ffff:10.0.0.0/120', '10.0.0.1/24', 'AzureCloud', 'bad', '10.0.0.0/8'),
 );
 
-/** A later version of a list: entries appended, removed, replaced, or the list shuffled. */
+/** A later version of a list: entries appended, removed, replaced, spliced, or the list shuffled. */
 const edit = (list: string[]) => fc.oneof(
   fc.array(entry, { maxLength: 4 }).map((more) => [...list, ...more]),
   fc.integer({ min: 0, max: 10 }).map((i) => list.filter((_, j) => j !== i)),
   fc.tuple(fc.integer({ min: 0, max: 10 }), entry).map(([i, e]) => list.map((x, j) => (j === i ? e : x))),
+  // A few taken out somewhere and a few put in at the same place (the common beginning and end stay).
+  fc.tuple(fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 3 }), fc.array(entry, { maxLength: 3 })).map(([i, k, more]) => [...list.slice(0, i), ...more, ...list.slice(i + k)]),
   fc.constant([...list].reverse()),
   fc.constant([...list]),
 );

@@ -181,8 +181,22 @@ export function v4Union(keys: Float64Array): V4Intervals {
   return out.slice(0, o);
 }
 
-/** `a` minus `b` (both normalized), normalized, in one merge pass. */
+/**
+ * `a` minus `b` (both normalized), normalized. Intervals the two share at their beginning and at their end
+ * (successive generations of a large list share nearly all) subtract to nothing and bound nothing else: only
+ * the stretches between them are merged.
+ */
 export function v4Subtract(a: V4Intervals, b: V4Intervals): V4Intervals {
+  const n = Math.min(a.length, b.length);
+  let head = 0;
+  while (head < n && a[head] === b[head] && a[head + 1] === b[head + 1]) head += 2;
+  let tail = 0;
+  while (tail < n - head && a[a.length - 2 - tail] === b[b.length - 2 - tail] && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail += 2;
+  return subtractMerged(a.subarray(head, a.length - tail), b.subarray(head, b.length - tail));
+}
+
+/** `a` minus `b` in one merge pass. */
+function subtractMerged(a: V4Intervals, b: V4Intervals): V4Intervals {
   // Each hole of b splits at most one piece of a in two: the result has fewer than a + b intervals.
   const out = new Uint32Array(a.length + b.length);
   let o = 0;

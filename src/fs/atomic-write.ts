@@ -18,12 +18,12 @@ export function tempFileName(file: string, pid: number, random: string): string 
  * Resolves to the status of the file written (taken before the rename, so it is the file this call wrote
  * even should another writer replace it right after).
  */
-export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<BigIntStats> {
+export async function writeFileAtomic(file: string, text: string | Uint8Array, mode = 0o600): Promise<BigIntStats> {
   const temp = tempFileName(file, process.pid, randomBytes(4).toString('hex'));
   const handle = await open(temp, 'wx', mode);
   let stats: BigIntStats;
   try {
-    await handle.writeFile(text, 'utf8');
+    await handle.writeFile(text);
     await handle.sync();
     stats = await handle.stat({ bigint: true });
   } finally {

@@ -16,7 +16,7 @@ import { openAuditLog, type AuditLog } from '../runtime/audit-log.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { newListenerCounters, type ListenerCounters } from './counters.js';
 import { GatewayListener } from './listener.js';
-import { matchableEntries, MatchLog, type MatchRecord } from '../runtime/match-log.js';
+import { EntryNames, MatchLog, type MatchRecord } from '../runtime/match-log.js';
 import { registerNodeConnectionMetrics } from './metrics.js';
 
 export class NodeDataPlane implements DataPlane {
@@ -39,9 +39,9 @@ export class NodeDataPlane implements DataPlane {
   ) {
     this.audit = openAuditLog(config.auditLog, { log });
     this.matches = new MatchLog(config.listeners.map((l) => l.name));
-    this.matches.setEntries(matchableEntries(state.current.compiled.profile, state.current.origins, state.stored.profile));
+    this.matches.setEntries(new EntryNames(state.current.compiled.profile, state.current.origins, state.stored.profile));
     this.unsubscribe = state.subscribe((current) => {
-      this.matches.setEntries(matchableEntries(current.compiled.profile, current.origins, state.stored.profile));
+      this.matches.setEntries(new EntryNames(current.compiled.profile, current.origins, state.stored.profile));
       if (!config.revokeExisting) return;
       const closed = this.tracker.revoke(current.compiled);
       if (closed.length > 0) log('info', 'connections-revoked', { count: closed.length, generation: current.generation });

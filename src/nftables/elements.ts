@@ -51,6 +51,11 @@ export function subtractSet(a: SetIntervals, b: SetIntervals): SetIntervals {
   return subtractIntervals(asIntervals(a), asIntervals(b));
 }
 
+/** Whether some source `before` admits is not admitted by `after` (a change that may cut open connections). */
+export function narrows(before: FamilySets, after: FamilySets): boolean {
+  return intervalCount(subtractSet(before[4], after[4])) > 0 || subtractSet(before[6], after[6]).length > 0;
+}
+
 /** As bigint intervals (IPv4 converted). */
 export function asIntervals(items: SetIntervals): readonly Interval[] {
   return items instanceof Uint32Array ? v4ToIntervals(items) : items;

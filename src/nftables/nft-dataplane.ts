@@ -21,7 +21,7 @@ import type { Logger } from '../runtime/log.js';
 import type { ProfileGeneration, ProfileState } from '../runtime/profile-state.js';
 import { driftOf } from './drift.js';
 import { AllowedSets } from './allowed-sets.js';
-import { intervalCount } from './elements.js';
+import { intervalCount, narrows, type FamilySets } from './elements.js';
 import { registerNftMetrics } from './metrics.js';
 import { atListener } from './connections.js';
 import { NflogReader, type LoggedPacket } from './nflog.js';
@@ -71,6 +71,8 @@ export class NftDataPlane implements DataPlane {
   private contents: SetContents = emptyContents({ 4: EMPTY_V4, 6: [] });
   /** The sets of the last profile planned, kept so the next generation's are computed incrementally. */
   private readonly allowed = new AllowedSets();
+  /** The sources the last generation applied by a change admits (undefined after a whole-table write). */
+  private admitted: FamilySets | undefined;
   /** The table's shape as read back right after ipgate wrote it. */
   private shape: string | undefined;
   private appliedGeneration = 0;
@@ -178,6 +180,7 @@ export class NftDataPlane implements DataPlane {
     this.shape = listing.shape;
     this.readCounters = listing.counters;
     this.contents = contents;
+    this.admitted = undefined; // (the next change looks at the open connections whatever it is)
     this.appliedGeneration = generation.generation;
     this.inForce = generation;
   }
@@ -185,7 +188,8 @@ export class NftDataPlane implements DataPlane {
   private async applyGeneration(generation: ProfileGeneration): Promise<void> {
     const started = Date.now();
     const cpu = process.cpuUsage();
-    const step = plan(this.contents, this.allowed.of(generation.compiled));
+    const admitted = this.allowed.of(generation.compiled);
+    const step = plan(this.contents, admitted);
     const plannedMs = Date.now() - started;
     // CPU time apart from the wall time: on a loaded host the wall time is mostly waiting for a core.
     const plannedCpu = process.cpuUsage(cpu);
@@ -223,7 +227,10 @@ export class NftDataPlane implements DataPlane {
     this.up = true;
     if (problems.length > 0) await this.repair(problems);
     this.log('info', 'nft-applied', { generation: generation.generation, kind: step.kind, changedSets: names, elements: this.elements, incremental, plannedMs, plannedCpuMs, enforcedMs, ms: Date.now() - started });
-    if (this.config.revokeExisting) await this.revoke(generation.compiled);
+    // A change that only admits more cuts nothing: no need to look at the open connections.
+    const before = this.admitted;
+    this.admitted = admitted;
+    if (this.config.revokeExisting && (before === undefined || narrows(before, admitted))) await this.revoke(generation.compiled);
   }
 
   private scheduleRetry(): void {

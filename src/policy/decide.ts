@@ -1,7 +1,8 @@
 /**
  * The decision: a profile compiles once (parse, validate, build matchers) into a function from a source
- * address to a verdict. An entry's verdict is built the first time it decides and then kept, so compiling a
- * large list makes no object per entry and a later decision by the same entry allocates nothing.
+ * address to a verdict. The lookup table is built when the first address is decided, and an entry's verdict
+ * the first time it decides, then both are kept: compiling a large list makes no object per entry and a
+ * later decision by the same entry allocates nothing.
  * A disabled profile allows everyone; otherwise the most specific entry of either list decides.
  */
 import { RangeIndex } from '../cidr/matcher.js';
@@ -55,7 +56,9 @@ const EGRESS_ONLY_DENIED: Verdict = Object.freeze({ allowed: false, reason: 'egr
  */
 function verdictTable(authorized: readonly CompiledEntry[], egress: readonly CompiledEntry[], miss: Verdict): (address: string | Address) => Verdict {
   const a = authorized.length;
-  const index = RangeIndex.ofLists([authorized, egress]);
+  // Built by the first decision, not by the compile: a data plane that enforces elsewhere (the kernel's
+  // sets) takes a large profile's change without paying for a table nothing may ask.
+  let index: RangeIndex | undefined;
   const verdicts: (Verdict | undefined)[] = [];
   const make = (i: number): Verdict => {
     const verdict: Verdict = i < a
@@ -65,6 +68,7 @@ function verdictTable(authorized: readonly CompiledEntry[], egress: readonly Com
     return verdict;
   };
   return (address) => {
+    index ??= RangeIndex.ofLists([authorized, egress]);
     const i = index.indexOf(address);
     return i < 0 ? miss : (verdicts[i] ?? make(i));
   };

@@ -8,6 +8,7 @@ import { IpgateError, type ErrorCode } from '../errors.js';
 import { isWarning } from '../errors/catalogue.js';
 import { parseRange } from '../cidr/parse.js';
 import { parseIpv4RangeFast } from '../cidr/fast-ipv4.js';
+import { updateKeys } from '../cidr/intervals-v4.js';
 import { formatRange } from '../cidr/format.js';
 import type { Range } from '../cidr/types.js';
 import { EGRESS_ONLY, type Profile, type ProfileField } from './profile.js';
@@ -178,13 +179,40 @@ function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
   return out;
 }
 
+/** The rangeKeys of the IPv4 ranges among entries[from, to), unsorted. */
+function ipv4KeysBetween(entries: readonly ParsedEntry[], from: number, to: number): number[] {
+  const keys: number[] = [];
+  for (let i = from; i < to; i++) {
+    const e = entries[i] as ParsedEntry;
+    if (e.kind === 'range' && e.range.family === 4) keys.push(rangeKey(e.range) as number);
+  }
+  return keys;
+}
+
+/** Where a list differs from an earlier version of it: outside `head` leading and `tail` trailing entries. */
+export interface ListChange {
+  readonly earlier: readonly ParsedEntry[];
+  readonly keys: Float64Array;
+  readonly head: number;
+  readonly tail: number;
+}
+
 /**
- * The sorted rangeKeys of the IPv4 ranges of a list. When the list is an earlier one with entries added at
- * its end (`kept` leading entries are the earlier analysis's own), the earlier keys are merged with the
- * new ones instead of sorting them all again.
+ * The sorted rangeKeys of the IPv4 ranges of a list. From an earlier version of it (`change`), only the
+ * entries between the common beginning and end count: the earlier keys of the entries taken out are removed
+ * and those of the entries put in are merged (a PATCH of a large list sorts nothing again).
  */
-export function sortedIpv4Keys(entries: readonly ParsedEntry[], earlier?: { readonly length: number; readonly keys: Float64Array }, kept = 0): Float64Array {
-  if (earlier !== undefined && kept === earlier.length && entries.length >= kept) return mergeSorted(earlier.keys, ipv4KeysFrom(entries, kept));
+export function sortedIpv4Keys(entries: readonly ParsedEntry[], change?: ListChange): Float64Array {
+  if (change !== undefined) {
+    const { earlier, keys, head, tail } = change;
+    const removed = ipv4KeysBetween(earlier, head, earlier.length - tail);
+    const added = ipv4KeysBetween(entries, head, entries.length - tail);
+    if (removed.length === 0) return mergeSorted(keys, Float64Array.from(added).sort());
+    if (removed.length + added.length <= Math.max(64, entries.length / 8)) {
+      const updated = updateKeys(keys, removed, added);
+      if (updated !== undefined) return updated;
+    }
+  }
   return ipv4KeysFrom(entries, 0);
 }
 
@@ -327,26 +355,39 @@ function pushAll<T>(into: T[], items: readonly T[]): void {
   for (const item of items) into.push(item);
 }
 
+/** Whether an earlier parsed entry stands for this text as it is (a range: parsing depends on the text alone). */
+function reusable(before: ParsedEntry | undefined, entry: string): before is ParsedEntry {
+  return before !== undefined && before.kind === 'range' && before.entry === entry;
+}
+
 /**
- * Parses a list, taking the entry at the same index of `earlier` where it is the same text parsed as a range
- * (parsing depends on the text alone). Also returns how many leading entries were taken that way.
+ * Parses a list, taking the entries of `earlier` (an earlier version of the list) where they are the same
+ * text parsed as a range: those of the common beginning and end (the end's with their new index) and any
+ * other at the same index. Also returns how long the common beginning and end are.
  */
-function parseList(field: ProfileField, list: readonly string[], problems: ProfileProblem[], reference: ReferenceCheck | undefined, earlier: readonly ParsedEntry[] | undefined): { parsed: ParsedEntry[]; kept: number } {
+function parseList(field: ProfileField, list: readonly string[], problems: ProfileProblem[], reference: ReferenceCheck | undefined, earlier: readonly ParsedEntry[] | undefined): { parsed: ParsedEntry[]; head: number; tail: number } {
   const parsed: ParsedEntry[] = new Array<ParsedEntry>(list.length);
-  let kept = 0;
-  let leading = true;
-  for (let i = 0; i < list.length; i++) {
-    const entry = list[i] as string;
-    const before = earlier?.[i];
-    if (before !== undefined && before.kind === 'range' && before.entry === entry) {
-      parsed[i] = before;
-      if (leading) kept++;
-      continue;
-    }
-    leading = false;
-    parsed[i] = parseEntry(field, i, entry, problems, reference);
+  const before = earlier ?? [];
+  const n = list.length;
+  const m = before.length;
+  const shorter = Math.min(n, m);
+  let head = 0;
+  while (head < shorter && reusable(before[head], list[head] as string)) {
+    parsed[head] = before[head] as ParsedEntry;
+    head++;
   }
-  return { parsed, kept };
+  let tail = 0;
+  while (tail < shorter - head && reusable(before[m - 1 - tail], list[n - 1 - tail] as string)) {
+    const e = before[m - 1 - tail] as ParsedEntry;
+    parsed[n - 1 - tail] = e.index === n - 1 - tail ? e : { ...e, index: n - 1 - tail };
+    tail++;
+  }
+  for (let i = head; i < n - tail; i++) {
+    const entry = list[i] as string;
+    const same = before[i];
+    parsed[i] = reusable(same, entry) ? same : parseEntry(field, i, entry, problems, reference);
+  }
+  return { parsed, head, tail };
 }
 
 function analyzeUncached(profile: Profile, target: ValidationTarget, options: ValidateOptions, earlier?: ProfileAnalysis): ProfileAnalysis {
@@ -357,8 +398,8 @@ function analyzeUncached(profile: Profile, target: ValidationTarget, options: Va
   const egress = e.parsed;
   const keys = earlier?.ipv4Keys;
   const ipv4Keys = {
-    authorized: sortedIpv4Keys(authorized, keys === undefined ? undefined : { length: earlier?.authorized.length ?? 0, keys: keys.authorized }, a.kept),
-    egress: sortedIpv4Keys(egress, keys === undefined ? undefined : { length: earlier?.egress.length ?? 0, keys: keys.egress }, e.kept),
+    authorized: sortedIpv4Keys(authorized, keys === undefined ? undefined : { earlier: earlier?.authorized ?? [], keys: keys.authorized, head: a.head, tail: a.tail }),
+    egress: sortedIpv4Keys(egress, keys === undefined ? undefined : { earlier: earlier?.egress ?? [], keys: keys.egress, head: e.head, tail: e.tail }),
   };
 
   for (const e of authorized) {

@@ -4,7 +4,7 @@
  * forgotten one before removing it. Entries are counted as written in the profile: a prefix that a range
  * source's reference expanded to counts for the reference. Bounded by construction: only the listeners
  * given and the entries of the profile in force are counted (at most listeners × entries records), and a
- * new profile drops the records of entries it no longer has. One Map lookup per allowed connection. Pure.
+ * new profile drops the records of entries it no longer has. Two Map lookups per allowed connection. Pure.
  */
 import { formatRange } from '../cidr/format.js';
 import { parseRange } from '../cidr/parse.js';
@@ -29,29 +29,24 @@ interface Slot {
 export class MatchLog {
   /** Per listener: written entry → its counts. */
   private readonly counts = new Map<string, Map<string, Slot>>();
-  /** The entry a verdict names (`matched`, a compiled prefix) → the profile entry as written. */
-  private written: ReadonlyMap<string, string> = new Map();
+  /** The entries of the profile in force, and the profile entry as written that each stands for. */
+  private names: EntryNames = new EntryNames({ authorizedIpRanges: [], egressIpRanges: [] }, undefined);
 
   constructor(listeners: readonly string[]) {
     for (const name of listeners) this.counts.set(name, new Map());
   }
 
-  /**
-   * The profile in force changed: `matched` lists every entry a verdict may name, each with the profile entry
-   * it came from (itself, or the reference that expanded to it). Records of entries no longer there are dropped.
-   */
-  setEntries(matched: Iterable<readonly [string, string]>): void {
-    const written = new Map<string, string>(matched);
-    const keep = new Set(written.values());
+  /** The profile in force changed: records of entries it no longer has are dropped. */
+  setEntries(names: EntryNames): void {
     for (const slots of this.counts.values()) {
-      for (const entry of slots.keys()) if (!keep.has(entry)) slots.delete(entry);
+      for (const entry of slots.keys()) if (!names.has(entry)) slots.delete(entry);
     }
-    this.written = written;
+    this.names = names;
   }
 
   /** A connection on `listener` was admitted by the entry `matched` (a verdict's `matched`). */
   record(listener: string, matched: string, now: number): void {
-    const entry = this.written.get(matched);
+    const entry = this.names.nameOf(matched);
     const slots = this.counts.get(listener);
     if (entry === undefined || slots === undefined) return;
     const held = slots.get(entry);
@@ -92,19 +87,63 @@ function canonical(text: string): string | undefined {
 
 /**
  * What a generation's verdicts may name (the entries of its compiled lists), each with the profile entry it
- * stands for: the reference that expanded to it (`origins`), else the stored entry it is written as (a range
- * source's expansion writes `203.0.113.7` as `203.0.113.7/32`), else itself.
+ * stands for: the reference that expanded to it (`origins`), else itself when it is written so, else the
+ * stored entry it is another spelling of (a range source's expansion writes `203.0.113.7` as
+ * `203.0.113.7/32`), else itself. Worked out for the entries asked about, when asked: a new generation of a
+ * list of a hundred thousand entries costs nothing until its first connection, and then two set lookups
+ * per entry that admits one.
  */
-export function matchableEntries(compiled: Lists, origins: ReadonlyMap<string, { readonly reference: string }> | undefined, written: Lists = compiled): Array<readonly [string, string]> {
-  const byCanonical = new Map<string, string>();
-  for (const w of [...written.authorizedIpRanges, ...written.egressIpRanges]) {
-    const c = canonical(w);
-    if (c !== undefined && !byCanonical.has(c)) byCanonical.set(c, w);
+export class EntryNames {
+  private readonly known = new Map<string, string | undefined>();
+  private compiledSet: Set<string> | undefined;
+  private writtenSet: Set<string> | undefined;
+  private byCanonical: Map<string, string> | undefined;
+  private references: Set<string> | undefined;
+  private all: Set<string> | undefined;
+
+  constructor(
+    private readonly compiled: Lists,
+    private readonly origins: ReadonlyMap<string, { readonly reference: string }> | undefined,
+    private readonly written: Lists = compiled,
+  ) {}
+
+  /** The profile entry `matched` stands for; undefined when it is not an entry of these lists. */
+  nameOf(matched: string): string | undefined {
+    if (this.known.has(matched)) return this.known.get(matched);
+    const name = this.resolve(matched);
+    this.known.set(matched, name);
+    return name;
   }
-  return [...compiled.authorizedIpRanges, ...compiled.egressIpRanges].map((e) => {
-    const reference = origins?.get(e)?.reference;
-    if (reference !== undefined) return [e, reference] as const;
-    const c = canonical(e);
-    return [e, (c === undefined ? undefined : byCanonical.get(c)) ?? e] as const;
-  });
+
+  /** Whether some entry of these lists stands for the profile entry `name`. */
+  has(name: string): boolean {
+    if (this.nameOf(name) === name) return true;
+    this.references ??= new Set([...(this.origins?.values() ?? [])].map((o) => o.reference));
+    if (this.references.has(name)) return true;
+    // Another spelling of an entry (rare): every entry's name, once.
+    this.all ??= new Set(entriesOf(this.compiled).map((e) => this.nameOf(e)).filter((n): n is string => n !== undefined));
+    return this.all.has(name);
+  }
+
+  private resolve(matched: string): string | undefined {
+    this.compiledSet ??= new Set(entriesOf(this.compiled));
+    if (!this.compiledSet.has(matched)) return undefined;
+    const reference = this.origins?.get(matched)?.reference;
+    if (reference !== undefined) return reference;
+    this.writtenSet ??= new Set(entriesOf(this.written));
+    if (this.writtenSet.has(matched)) return matched;
+    if (this.byCanonical === undefined) {
+      this.byCanonical = new Map();
+      for (const w of entriesOf(this.written)) {
+        const c = canonical(w);
+        if (c !== undefined && !this.byCanonical.has(c)) this.byCanonical.set(c, w);
+      }
+    }
+    const c = canonical(matched);
+    return (c === undefined ? undefined : this.byCanonical.get(c)) ?? matched;
+  }
+}
+
+function entriesOf(lists: Lists): string[] {
+  return lists.authorizedIpRanges.concat(lists.egressIpRanges);
 }

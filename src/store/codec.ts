@@ -31,7 +31,7 @@ export { LIST_DISABLED_MARKER };
 /** In a JSON value, the key that states "disabled" beside an empty authorizedIpRanges. */
 export const JSON_DISABLED_KEY = 'disabled';
 
-export function revisionOf(text: string): string {
+export function revisionOf(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 22);
 }
 

@@ -135,10 +135,12 @@ export class FileStore implements ProfileStore {
       }
       const change = diff ?? profileDiff(this.snapshot.profile, profile);
       const { text, decoded } = this.encode(profile, change);
-      const revision = revisionOf(text);
+      // Encoded once: the same bytes are hashed and written (a large profile's text is megabytes).
+      const bytes = Buffer.from(text, 'utf8');
+      const revision = revisionOf(bytes);
       if (revision === this.snapshot.revision) return this.snapshot;
       this.identity = undefined; // (should the write fail, the file is read again next time)
-      this.identity = identity(await writeFileAtomic(this.options.file, text));
+      this.identity = identity(await writeFileAtomic(this.options.file, bytes));
       const before = this.snapshot;
       this.snapshot = { profile: decoded, revision };
       this.text = text;
