@@ -16,6 +16,7 @@ import type { ProfileCheck } from '../policy/validate.js';
 import type { StoreFormat } from '../config/types.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { checkEncodable, decodeProfile, encodeProfile, revisionOf } from './codec.js';
+import { JsonEncoder } from './json-bytes.js';
 import { appendedListText, writtenJsonProfile } from './written-profile.js';
 import { HistoryFile, historyFileOf } from './history-file.js';
 import { changeRecord, etag, newestFirst, type ChangeRecord, type HistoryQuery } from './history.js';
@@ -77,8 +78,10 @@ export class FileStore implements ProfileStore {
   private queue: Promise<unknown> = Promise.resolve();
   /** Revision of the content last seen on disk (good or bad), so an unchanged bad file is reported once. */
   private lastSeen: string;
-  /** The text of the good snapshot (a list file is edited from it). */
-  private text: string;
+  /** The text of the good snapshot (a list file is edited from it); undefined once this store wrote a JSON file. */
+  private text: string | undefined;
+  /** Writes a JSON file's bytes (its buffer is reused: writes are serialized). */
+  private readonly json = new JsonEncoder();
   private readonly historyFile: HistoryFile;
   /**
    * The identity of the file as this store last read or wrote it (undefined: not known). A read finding the
@@ -134,9 +137,7 @@ export class FileStore implements ProfileStore {
         });
       }
       const change = diff ?? profileDiff(this.snapshot.profile, profile);
-      const { text, decoded } = this.encode(profile, change);
-      // Encoded once: the same bytes are hashed and written (a large profile's text is megabytes).
-      const bytes = Buffer.from(text, 'utf8');
+      const { text, bytes, decoded } = this.encode(profile, change);
       const revision = revisionOf(bytes);
       if (revision === this.snapshot.revision) return this.snapshot;
       this.identity = undefined; // (should the write fail, the file is read again next time)
@@ -163,22 +164,34 @@ export class FileStore implements ProfileStore {
    * current text); should the edit not read back as the profile asked for (it always should), the file is
    * written from the profile instead.
    */
-  private encode(profile: Profile, diff: ProfileDiff): { text: string; decoded: Profile } {
+  private encode(profile: Profile, diff: ProfileDiff): { text: string | undefined; bytes: Uint8Array; decoded: Profile } {
     const { file, format, check } = this.options;
-    if (format === 'list') {
+    if (format === 'json') {
       checkEncodable(format, profile, file);
-      const appended = appendedListText(this.text, this.snapshot.profile, profile, diff.authorizedIpRanges, file, check);
-      if (appended !== undefined) return appended;
-      const edited = editListText(this.text, profile, diff.authorizedIpRanges);
-      try {
-        const decoded = decodeProfile(format, edited, file, check);
-        if (readsAs(decoded, profile, diff.authorizedIpRanges)) return { text: edited, decoded };
-      } catch {
-        // fall through to a fresh write, which reports what is wrong with the profile itself
-      }
+      // The bytes straight from the profile (a large profile's text is never built as a string).
+      const bytes = this.json.encode(profile);
+      const decoded = writtenJsonProfile(profile, check) ?? decodeProfile(format, Buffer.from(bytes).toString('utf8'), file, check);
+      return { text: undefined, bytes, decoded };
+    }
+    const listed = this.encodeList(profile, diff);
+    return { ...listed, bytes: Buffer.from(listed.text, 'utf8') };
+  }
+
+  private encodeList(profile: Profile, diff: ProfileDiff): { text: string; decoded: Profile } {
+    const { file, format, check } = this.options;
+    checkEncodable(format, profile, file);
+    const current = this.text ?? encodeProfile(format, this.snapshot.profile, file);
+    const appended = appendedListText(current, this.snapshot.profile, profile, diff.authorizedIpRanges, file, check);
+    if (appended !== undefined) return appended;
+    const edited = editListText(current, profile, diff.authorizedIpRanges);
+    try {
+      const decoded = decodeProfile(format, edited, file, check);
+      if (readsAs(decoded, profile, diff.authorizedIpRanges)) return { text: edited, decoded };
+    } catch {
+      // fall through to a fresh write, which reports what is wrong with the profile itself
     }
     const text = encodeProfile(format, profile, file);
-    return { text, decoded: (format === 'json' ? writtenJsonProfile(profile, check) : undefined) ?? decodeProfile(format, text, file, check) };
+    return { text, decoded: decodeProfile(format, text, file, check) };
   }
 
   history(query: HistoryQuery): Promise<ChangeRecord[]> {
