@@ -167,6 +167,9 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** One-entry PATCHes timed per data plane (each followed by the PATCH that takes the entry out again). */
+const PATCHES = 15;
+
 async function floodAndUpdates(): Promise<void> {
   const s = await startIpgate('nft-flood', makeRanges(10_000), { type: 'nftables', verifyIntervalMs: 600_000 }, UP);
   try {
@@ -197,7 +200,7 @@ async function floodAndUpdates(): Promise<void> {
       return JSON.parse(out.stdout.trim()) as { enforcedMs: number; answeredMs: number; status: number };
     };
     const one: { enforcedMs: number; answeredMs: number }[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < PATCHES; i++) {
       one.push(await probe('PATCH', '/v1/profile?force=true', { add: ['127.0.0.9/32'] }, '127.0.0.9', 'allowed'));
       await probe('PATCH', '/v1/profile?force=true', { remove: ['127.0.0.9/32'] }, '127.0.0.9', 'refused');
     }
@@ -244,7 +247,7 @@ async function floodAndUpdates(): Promise<void> {
       return performance.now() - started;
     };
     const one: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < PATCHES; i++) {
       one.push(await time('PATCH', { add: ['127.0.0.9/32'] }));
       await time('PATCH', { remove: ['127.0.0.9/32'] });
     }

@@ -10,7 +10,7 @@ import { formatAddress, formatRange } from '../cidr/format.js';
 import { IpgateError } from '../errors.js';
 import { profileWithInfo, sameInfo } from '../policy/entry-info.js';
 import type { FieldDiff, ProfileDiff } from '../policy/profile-diff.js';
-import type { EntryInfo, Profile } from '../policy/profile.js';
+import { heldList, type EntryInfo, type Profile } from '../policy/profile.js';
 import { ApiError, type EntryError } from './api-error.js';
 import type { EntryInput, PatchBody } from './body.js';
 import { ipv4RangeKeyFast } from '../cidr/fast-ipv4.js';
@@ -77,21 +77,21 @@ function entryError(entry: string, field: Field, error: unknown): EntryError {
   return { entry, field, code: 'ERR_ENTRY', message: String(error) };
 }
 
-/** `list` without the entries at the indices `drop` (copied in blocks: a large list, a few removals). */
+/** `list` without the entries at the indices `drop` (a large list, usually a few removals). */
 function without(list: readonly string[], drop: ReadonlySet<number>): string[] {
-  if (drop.size === 0) return list.slice();
-  if (drop.size > 64) return list.filter((_, i) => !drop.has(i));
-  let kept: string[] = [];
+  const kept = new Array<string>(list.length - drop.size);
+  let o = 0;
   let from = 0;
   for (const at of [...drop].sort((x, y) => x - y)) {
-    kept = kept.concat(list.slice(from, at));
+    for (let i = from; i < at; i++) kept[o++] = list[i] as string;
     from = at + 1;
   }
-  return kept.concat(list.slice(from));
+  for (let i = from; i < list.length; i++) kept[o++] = list[i] as string;
+  return kept;
 }
 
 interface Edited {
-  readonly list: string[];
+  readonly list: readonly string[];
   readonly info: Map<string, EntryInfo>;
   readonly diff: FieldDiff;
 }
@@ -104,7 +104,7 @@ function edit(
   out: { errors: EntryError[]; added: string[]; removed: string[]; updated: string[] },
   isReference?: IsReference,
 ): Edited {
-  const mine = { added: [] as string[], removed: [] as string[], updated: [] as string[], kept: [] as string[] };
+  const mine = { added: [] as string[], removed: [] as string[], updated: [] as string[], kept: [] as readonly string[] };
   const list = profile[field];
   const before = profile.entryInfo?.[field];
   /** The key of an entry of the request, or the entry error when it does not parse (reported in request order). */
@@ -150,7 +150,8 @@ function edit(
     drop.add(at);
     mine.removed.push(list[at] ?? entry);
   });
-  const kept = without(list, drop);
+  // (A large list is copied once: here when entries are removed, at the end when some are added.)
+  const kept: readonly string[] = drop.size === 0 ? list : without(list, drop);
   mine.kept = kept;
   // The notes of the entries that stay (walking the notes, usually few, not the list).
   const info = new Map<string, EntryInfo>();
@@ -186,8 +187,9 @@ function edit(
   }
   // (Not push(...list): a list of a hundred thousand entries is too many arguments for one call.)
   for (const key of ['added', 'removed', 'updated'] as const) for (const entry of mine[key]) out[key].push(entry);
-  // The kept entries, then the added ones (one copy of a large list).
-  return { list: mine.added.length === 0 ? kept.slice() : kept.concat(mine.added), info, diff: mine };
+  // The kept entries, then the added ones; frozen, so whoever keeps the list next shares it.
+  const edited = mine.added.length > 0 ? Object.freeze(kept.concat(mine.added)) : kept === list ? heldList(list) : Object.freeze(kept);
+  return { list: edited, info, diff: mine };
 }
 
 export function applyPatch(profile: Profile, patch: PatchBody, isReference?: IsReference): PatchResult {

@@ -9,7 +9,7 @@ import { RangeIndex } from '../cidr/matcher.js';
 import { parseAddress } from '../cidr/parse.js';
 import type { Address, Range } from '../cidr/types.js';
 import { IpgateError } from '../errors.js';
-import type { Profile, Verdict } from './profile.js';
+import { heldList, type Profile, type Verdict } from './profile.js';
 import { analyzeProfile, isEgressOnlySentinel, type ParsedEntry, type ProfileAnalysis, type ProfileProblem } from './validate.js';
 
 /** One entry of a compiled profile: the text as written and the range it denotes. */
@@ -97,8 +97,8 @@ export function compileProfile(profile: Profile, analysis: ProfileAnalysis = ana
   const authorizedRanges = rangesOf(analysis.authorized);
   const egressRanges = rangesOf(analysis.egress);
   const snapshot: Profile = Object.freeze({
-    authorizedIpRanges: Object.freeze([...profile.authorizedIpRanges]),
-    egressIpRanges: Object.freeze([...profile.egressIpRanges]),
+    authorizedIpRanges: heldList(profile.authorizedIpRanges),
+    egressIpRanges: heldList(profile.egressIpRanges),
   });
   const entries = authorizedRanges.length + egressRanges.length;
   if (authorizedRanges.length === 0) {

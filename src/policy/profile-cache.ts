@@ -9,7 +9,7 @@
  * ones take its parsed entries where they agree with it, so only what changed is parsed.
  */
 import { compileProfile, type CompiledProfile } from './decide.js';
-import { sameLists, type Profile } from './profile.js';
+import { heldList, sameLists, type Profile } from './profile.js';
 import { analyzeProfile, type ProfileAnalysis, type ValidateOptions, type ValidationResult } from './validate.js';
 
 interface Remembered {
@@ -33,7 +33,7 @@ export class ProfileCache {
     const onlyRanges = analysis.authorized.every((e) => e.kind === 'range') && analysis.egress.every((e) => e.kind === 'range');
     if (onlyRanges && Array.isArray(profile.authorizedIpRanges) && Array.isArray(profile.egressIpRanges)) {
       for (const p of analysis.result.problems) Object.freeze(p);
-      const lists = { authorizedIpRanges: [...profile.authorizedIpRanges], egressIpRanges: [...profile.egressIpRanges] };
+      const lists = { authorizedIpRanges: heldList(profile.authorizedIpRanges), egressIpRanges: heldList(profile.egressIpRanges) };
       this.analysis = { profile: lists, target, vnet, analysis };
     }
     return copy(analysis);

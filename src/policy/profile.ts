@@ -48,6 +48,14 @@ export const EGRESS_ONLY = '0.0.0.0/32';
  * Whether `b` has the lists of `a`, entry by entry. `b` may be any value (a profile read from JSON), so a
  * malformed one compares unequal instead of throwing.
  */
+/**
+ * A list to keep: a frozen list as it is (nobody can change it, so holders of one large list share it), any
+ * other copied and frozen.
+ */
+export function heldList<T>(list: readonly T[]): readonly T[] {
+  return Object.isFrozen(list) ? list : Object.freeze(list.slice());
+}
+
 export function sameLists(a: Profile, b: Profile): boolean {
   const other = b as unknown as { authorizedIpRanges?: unknown; egressIpRanges?: unknown } | null;
   if (other === null || typeof other !== 'object' || !Array.isArray(other.authorizedIpRanges) || !Array.isArray(other.egressIpRanges)) return false;
@@ -55,6 +63,7 @@ export function sameLists(a: Profile, b: Profile): boolean {
 }
 
 function sameList(a: readonly string[], b: readonly unknown[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

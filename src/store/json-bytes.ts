@@ -48,12 +48,16 @@ export class JsonEncoder {
       return true;
     }
     this.ascii('[');
+    let b = this.buffer;
+    let o = this.at;
     for (let k = 0; k < entries.length; k++) {
       const entry = entries[k];
       if (typeof entry !== 'string') return false;
-      this.room(entry.length + 8);
-      const b = this.buffer;
-      let o = this.at;
+      if (o + entry.length + 8 > b.length) {
+        this.at = o;
+        this.room(entry.length + 8);
+        b = this.buffer;
+      }
       if (k > 0) b[o++] = COMMA;
       b[o++] = NEWLINE;
       b[o++] = SPACE;
@@ -68,8 +72,8 @@ export class JsonEncoder {
         b[o++] = c;
       }
       b[o++] = QUOTE;
-      this.at = o;
     }
+    this.at = o;
     this.ascii('\n  ]');
     return true;
   }

@@ -7,7 +7,7 @@
  */
 import { checkNote, formatExpiry, parseExpiry, profileWithInfo, sameInfo } from '../policy/entry-info.js';
 import type { FieldDiff } from '../policy/profile-diff.js';
-import type { EntryInfo, Profile, ProfileField } from '../policy/profile.js';
+import { heldList, type EntryInfo, type Profile, type ProfileField } from '../policy/profile.js';
 import type { ProfileCheck } from '../policy/validate.js';
 import { decodeList, defaultProfileCheck } from './codec.js';
 import { entryLine, LIST_DISABLED_MARKER } from './list-file.js';
@@ -43,8 +43,9 @@ function isStringList(value: unknown): value is readonly string[] {
 }
 
 /**
- * What `decodeJson(encodeJson(profile))` gives for a profile of two lists of strings: copies of the lists,
- * the notes as decoded, and the check passed. Undefined: decode the text instead.
+ * What `decodeJson(encodeJson(profile))` gives for a profile of two lists of strings: the lists (frozen
+ * copies, or the lists themselves when frozen already), the notes as decoded, and the check passed.
+ * Undefined: decode the text instead.
  */
 export function writtenJsonProfile(profile: Profile, check: ProfileCheck = defaultProfileCheck): Profile | undefined {
   const infos: { [F in ProfileField]?: Map<string, EntryInfo> } = {};
@@ -55,7 +56,7 @@ export function writtenJsonProfile(profile: Profile, check: ProfileCheck = defau
     if (info === undefined) return undefined;
     infos[field] = info;
   }
-  const decoded = profileWithInfo([...profile.authorizedIpRanges], [...profile.egressIpRanges], infos);
+  const decoded = profileWithInfo(heldList(profile.authorizedIpRanges), heldList(profile.egressIpRanges), infos);
   return check(decoded).valid ? decoded : undefined;
 }
 
