@@ -403,9 +403,9 @@ function analyzeUncached(profile: Profile, target: ValidationTarget, options: Va
   };
 
   for (const e of authorized) {
-    const at = { field: 'authorizedIpRanges' as const, index: e.index, entry: e.entry };
-    if (e.kind === 'tag' && target === 'ipgate') problems.push(ruleServiceTagUnsupported(at));
+    if (e.kind === 'tag' && target === 'ipgate') problems.push(ruleServiceTagUnsupported({ field: 'authorizedIpRanges', index: e.index, entry: e.entry }));
     if (e.kind === 'range' && target === 'aks') {
+      const at = { field: 'authorizedIpRanges' as const, index: e.index, entry: e.entry };
       const p = ruleAksIpv4Only(at, e.range) ?? ruleAksGlobalOnly(at, e.range);
       if (p !== undefined) problems.push(p);
     }

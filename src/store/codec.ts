@@ -60,7 +60,8 @@ function listProblem(value: unknown): string | undefined {
   if (value === undefined) return 'is missing';
   if (value === null) return 'is null';
   if (!Array.isArray(value)) return `must be a list of strings, got ${typeof value === 'object' ? 'an object' : `the ${typeof value} ${JSON.stringify(value)}`}`;
-  const bad = value.findIndex((v) => typeof v !== 'string');
+  let bad = -1;
+  for (let i = 0; i < value.length && bad < 0; i++) if (typeof value[i] !== 'string') bad = i;
   if (bad >= 0) return `must be a list of strings, but item ${bad} is ${value[bad] === null ? 'null' : `the ${typeof value[bad]} ${JSON.stringify(value[bad])}`}`;
   return undefined;
 }
