@@ -45,10 +45,6 @@ export interface Verdict {
 export const EGRESS_ONLY = '0.0.0.0/32';
 
 /**
- * Whether `b` has the lists of `a`, entry by entry. `b` may be any value (a profile read from JSON), so a
- * malformed one compares unequal instead of throwing.
- */
-/**
  * A list to keep: a frozen list as it is (nobody can change it, so holders of one large list share it), any
  * other copied and frozen.
  */
@@ -56,6 +52,10 @@ export function heldList<T>(list: readonly T[]): readonly T[] {
   return Object.isFrozen(list) ? list : Object.freeze(list.slice());
 }
 
+/**
+ * Whether `b` has the lists of `a`, entry by entry. `b` may be any value (a profile read from JSON), so a
+ * malformed one compares unequal instead of throwing.
+ */
 export function sameLists(a: Profile, b: Profile): boolean {
   const other = b as unknown as { authorizedIpRanges?: unknown; egressIpRanges?: unknown } | null;
   if (other === null || typeof other !== 'object' || !Array.isArray(other.authorizedIpRanges) || !Array.isArray(other.egressIpRanges)) return false;

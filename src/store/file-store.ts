@@ -159,11 +159,7 @@ export class FileStore implements ProfileStore {
     return { ...profile, authorizedIpRanges: [...kept, ...added] };
   }
 
-  /**
-   * The file's new text and what it reads back as. A list file is edited in place (by `diff`, from the
-   * current text); should the edit not read back as the profile asked for (it always should), the file is
-   * written from the profile instead.
-   */
+  /** The file's new bytes, what they read back as, and a list file's text (the next edit starts from it). */
   private encode(profile: Profile, diff: ProfileDiff): { text: string | undefined; bytes: Uint8Array; decoded: Profile } {
     const { file, format, check } = this.options;
     if (format === 'json') {
@@ -177,6 +173,10 @@ export class FileStore implements ProfileStore {
     return { ...listed, bytes: Buffer.from(listed.text, 'utf8') };
   }
 
+  /**
+   * A list file is edited in place (by `diff`, from the current text); should the edit not read back as the
+   * profile asked for (it always should), the file is written from the profile instead.
+   */
   private encodeList(profile: Profile, diff: ProfileDiff): { text: string; decoded: Profile } {
     const { file, format, check } = this.options;
     checkEncodable(format, profile, file);
