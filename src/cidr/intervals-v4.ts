@@ -72,7 +72,7 @@ function pairAtOrAfter(items: V4Intervals, value: number): number {
  * unchanged stretches are copied as blocks). Returns undefined when a removed key is not there (the
  * caller's idea of `keys` is wrong: rebuild).
  */
-export function updateKeys(keys: Float64Array, removed: readonly number[], added: readonly number[]): Float64Array | undefined {
+export function updateKeys(keys: Float64Array, removed: ArrayLike<number>, added: ArrayLike<number>): Float64Array | undefined {
   const del = Float64Array.from(removed).sort();
   const events: { at: number; key: number; add: boolean }[] = [];
   let run = 0;
@@ -84,7 +84,10 @@ export function updateKeys(keys: Float64Array, removed: readonly number[], added
     if (keys[at] !== key) return undefined;
     events.push({ at, key, add: false });
   }
-  for (const key of added) events.push({ at: lowerBound(keys, key), key, add: true });
+  for (let a = 0; a < added.length; a++) {
+    const key = added[a] as number;
+    events.push({ at: lowerBound(keys, key), key, add: true });
+  }
   events.sort((x, y) => x.at - y.at || x.key - y.key || (x.add ? 1 : 0) - (y.add ? 1 : 0));
   const out = new Float64Array(keys.length - del.length + added.length);
   let from = 0;

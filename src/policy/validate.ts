@@ -156,11 +156,11 @@ export function rangeKey(range: Range): number | string {
   return range.family === 4 ? Number(range.network) * 64 + range.prefix : `${range.network.toString(16)}/${range.prefix}`;
 }
 
-/** The rangeKey of every IPv4 range of `entries`, from `from` on, sorted. */
-function ipv4KeysFrom(entries: readonly ParsedEntry[], from: number): Float64Array {
-  const keys = new Float64Array(entries.length - from);
+/** The rangeKey of every IPv4 range among entries[from, to), sorted. */
+function ipv4KeysFrom(entries: readonly ParsedEntry[], from: number, to = entries.length): Float64Array {
+  const keys = new Float64Array(to - from);
   let n = 0;
-  for (let i = from; i < entries.length; i++) {
+  for (let i = from; i < to; i++) {
     const e = entries[i] as ParsedEntry;
     if (e.kind === 'range' && e.range.family === 4) keys[n++] = rangeKey(e.range) as number;
   }
@@ -179,16 +179,6 @@ function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
   return out;
 }
 
-/** The rangeKeys of the IPv4 ranges among entries[from, to), unsorted. */
-function ipv4KeysBetween(entries: readonly ParsedEntry[], from: number, to: number): number[] {
-  const keys: number[] = [];
-  for (let i = from; i < to; i++) {
-    const e = entries[i] as ParsedEntry;
-    if (e.kind === 'range' && e.range.family === 4) keys.push(rangeKey(e.range) as number);
-  }
-  return keys;
-}
-
 /** Where a list differs from an earlier version of it: outside `head` leading and `tail` trailing entries. */
 export interface ListChange {
   readonly earlier: readonly ParsedEntry[];
@@ -205,9 +195,9 @@ export interface ListChange {
 export function sortedIpv4Keys(entries: readonly ParsedEntry[], change?: ListChange): Float64Array {
   if (change !== undefined) {
     const { earlier, keys, head, tail } = change;
-    const removed = ipv4KeysBetween(earlier, head, earlier.length - tail);
-    const added = ipv4KeysBetween(entries, head, entries.length - tail);
-    if (removed.length === 0) return mergeSorted(keys, Float64Array.from(added).sort());
+    const removed = ipv4KeysFrom(earlier, head, earlier.length - tail);
+    const added = ipv4KeysFrom(entries, head, entries.length - tail);
+    if (removed.length === 0) return mergeSorted(keys, added);
     if (removed.length + added.length <= Math.max(64, entries.length / 8)) {
       const updated = updateKeys(keys, removed, added);
       if (updated !== undefined) return updated;
